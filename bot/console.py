@@ -1,0 +1,124 @@
+"""`thongthin chat`: a terminal LINE client. Typed lines become signed-off webhook events that go through the
+same queue, worker, dispatcher and handlers as LINE traffic; replies are rendered as plain text."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+import time
+import uuid
+from typing import Any
+
+from bot.line_api import NullGateway
+from bot.messages import OutMessage, QuickReply
+from bot.replies import render_plain
+from bot.routing import Router
+from bot.runtime import build_full
+from bot.settings import Settings
+
+HELP = "พิมพ์ข้อความได้เลย | ตัวเลข = เลือกตัวเลือก | /sticker /image /location <ที่อยู่> /quit"
+_counter = itertools.count(1)
+
+
+def text_event(user_id: str, text: str) -> dict[str, Any]:
+    return _event(user_id, "message", message={"id": str(next(_counter)), "type": "text", "text": text,
+                                               "quoteToken": uuid.uuid4().hex})
+
+
+def postback_event(user_id: str, data: str) -> dict[str, Any]:
+    return _event(user_id, "postback", postback={"data": data})
+
+
+def _event(user_id: str, kind: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user_id},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+        **extra,
+    }
+
+
+def special_event(user_id: str, line: str) -> dict[str, Any] | None:
+    """Slash commands that stand in for non-text LINE messages."""
+    command, _, rest = line.partition(" ")
+    mid = str(next(_counter))
+    if command == "/sticker":
+        return _event(user_id, "message", message={"id": mid, "type": "sticker", "packageId": "446",
+                                                   "stickerId": "1988", "stickerResourceType": "STATIC",
+                                                   "quoteToken": uuid.uuid4().hex})
+    if command == "/image":
+        return _event(user_id, "message", message={"id": mid, "type": "image", "quoteToken": uuid.uuid4().hex,
+                                                   "contentProvider": {"type": "line"}})
+    if command == "/location":
+        return _event(user_id, "message", message={"id": mid, "type": "location", "latitude": 13.7563,
+                                                   "longitude": 100.5018, "address": rest or None})
+    return None
+
+
+def choice_event(user_id: str, line: str, choices: list[QuickReply]) -> dict[str, Any] | None:
+    """A number picks a quick reply: its postback data or its message text, as LINE would send."""
+    if not line.isdigit() or not 1 <= int(line) <= len(choices):
+        return None
+    picked = choices[int(line) - 1]
+    if picked.data:
+        return postback_event(user_id, picked.data)
+    return text_event(user_id, picked.text or picked.label)
+
+
+def last_choices(messages: list[OutMessage]) -> list[QuickReply]:
+    return list(messages[-1].quick_replies) if messages else []
+
+
+async def run_console(root: Router, *, role: str, user_id: str, settings: Settings | None = None) -> None:
+    settings = settings or Settings(REDIS_URL="", THONGTHIN_STREAM_PREFIX=f"chat{uuid.uuid4().hex[:6]}")
+    gateway = NullGateway()
+    rt = await build_full(settings, root, gateway=gateway)
+    await rt.dispatcher.ctx.storage.set_user_role(user_id, role)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(rt.make_worker("console").run(stop))
+    print(HELP)
+    try:
+        await _loop(rt, gateway, user_id)
+    finally:
+        stop.set()
+        await worker
+        await rt.aclose()
+
+
+async def _loop(rt: Any, gateway: NullGateway, user_id: str) -> None:
+    choices: list[QuickReply] = []
+    while True:
+        line = await asyncio.to_thread(_read_line)
+        if line is None or line.strip() == "/quit":
+            return
+        line = line.strip()
+        if not line:
+            continue
+        event = choice_event(user_id, line, choices) or special_event(user_id, line) or text_event(user_id, line)
+        messages = await send_and_wait(rt, gateway, event)
+        print(render_plain(messages) if messages else "(ไม่มีคำตอบ)")
+        choices = last_choices(messages)
+
+
+async def send_and_wait(rt: Any, gateway: NullGateway, event: dict[str, Any], timeout: float = 30) -> list:
+    """Enqueue like the webhook does, wait until the worker has finished it, return what was sent."""
+    before = len(gateway.sent)
+    [seq] = await rt.queue.enqueue([event])
+    chat = event["source"]["userId"]
+    deadline = time.monotonic() + timeout
+    while await rt.queue.done_seq(chat) < seq and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    return [m for delivery in gateway.sent[before:] for m in delivery.messages]
+
+
+def _read_line() -> str | None:
+    try:
+        return input("คุณ> ")
+    except EOFError:
+        return None
+    finally:
+        sys.stdout.flush()

@@ -1,0 +1,55 @@
+"""The one object a handler receives: who wrote, what they sent, what we understood, and where to reply."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.events import InboundEvent
+from bot.messages import OutMessage
+from bot.replies import ReplyBuilder
+from bot.state import ConversationState
+
+
+@dataclass
+class UserInfo:
+    line_user_id: str | None
+    role: str = "citizen"  # citizen | officer | mentor | admin
+    lao_code: str | None = None
+    display_name: str | None = None
+
+
+@dataclass
+class AppContext:
+    """Long-lived services shared by all turns (built once by the runtime)."""
+
+    settings: Any
+    kb: Any  # knowledge.KnowledgeBase
+    nlu: Any  # nlu.NluEngine
+    storage: Any  # bot.repo.Storage
+    clock: Callable[[], datetime]
+
+
+@dataclass
+class Turn:
+    event: InboundEvent
+    user: UserInfo
+    state: ConversationState
+    ctx: AppContext
+    reply: ReplyBuilder = field(default_factory=ReplyBuilder)
+    nlu: Any | None = None  # nlu.NluResult for text messages
+    match: dict[str, Any] = field(default_factory=dict)
+    pushes: list[tuple[str, list[OutMessage]]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.event.text or ""
+
+    def say(self, key: str, **params: Any) -> str:
+        """A bot phrase from knowledge/responses.yaml."""
+        return self.ctx.kb.responses.say(key, **params)
+
+    def push(self, to: str, messages: list[OutMessage]) -> None:
+        """Queue a message to someone other than the sender (delivered exactly once after the turn)."""
+        self.pushes.append((to, messages))
