@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING  # noqa: E402
 
 import typer  # noqa: E402
 
-if TYPE_CHECKING:
-    from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response  # noqa: E402 - route signatures are resolved from module globals
 
+if TYPE_CHECKING:
     from bot.settings import Settings
 
 cli = typer.Typer(help="Thongthin: a LINE assistant for Thai local government.", no_args_is_help=True)
@@ -26,21 +26,172 @@ cli.add_typer(nlu_cli, name="nlu")
 cli.add_typer(db_cli, name="db")
 
 # ---- section: kb / lao commands (knowledge) -------------------------------------------------------------
+# knowledge modules are imported inside the commands so that `thongthin --help` and other commands start fast.
+from pathlib import Path  # noqa: E402
+
+_ROOT_OPTION = typer.Option(None, "--root", help="Knowledge folder (default: the knowledge package itself).")
+
+
+def _shown_path(root: Path, rel: str) -> str:
+    """A problem's file as a path relative to the working directory where possible (clickable in editors)."""
+    full = (root / rel).resolve()
+    try:
+        return str(full.relative_to(Path.cwd()))
+    except ValueError:
+        return str(full)
+
+
+def _load_knowledge(root: Path | None, strict: bool):  # -> knowledge.base.KnowledgeBase
+    """Strict: exit 1 with the problem list on errors. Lenient: warn on stderr and use what loaded."""
+    from knowledge.loader import collect
+    from knowledge.problems import KnowledgeError, errors_only
+
+    kb, problems = collect(root)
+    if errors := errors_only(problems):
+        if strict:
+            typer.echo(str(KnowledgeError(errors)), err=True)
+            raise typer.Exit(1)
+        message = f"warning: the knowledge base has {len(errors)} error(s); see `thongthin kb check`"
+        typer.echo(message, err=True)
+    return kb
+
+
+@kb_cli.command("check")
+def kb_check(root: Path | None = _ROOT_OPTION) -> None:
+    """Lint the knowledge base; exit 1 when there is any error."""
+    from knowledge.lint import check
+    from knowledge.loader import PACKAGE_ROOT
+
+    base = root or PACKAGE_ROOT
+    problems = check(base)
+    for p in problems:
+        typer.echo(f"{_shown_path(base, p.path)}:{p.line}: {p.severity}: {p.message}")
+    errors = sum(p.severity == "error" for p in problems)
+    typer.echo(f"kb check: {errors} error(s), {len(problems) - errors} warning(s)")
+    raise typer.Exit(1 if errors else 0)
+
+
+@kb_cli.command("export")
+def kb_export(root: Path | None = _ROOT_OPTION) -> None:
+    """Every example as a JSON line {"text", "intent", "topic"}."""
+    import json
+
+    from knowledge.export import iter_examples
+
+    for row in iter_examples(_load_knowledge(root, strict=True)):
+        typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+@kb_cli.command("stats")
+def kb_stats(root: Path | None = _ROOT_OPTION) -> None:
+    """Counts per audience and topic; intents with too few examples; topics without intents."""
+    from knowledge.stats import stats_report
+
+    typer.echo(stats_report(_load_knowledge(root, strict=False)))  # useful while content still has errors
+
+
+@lao_cli.command("list")
+def lao_list(
+    mentors: bool = typer.Option(False, "--mentors", help="Only the mentor LAOs."),
+    province: str | None = typer.Option(None, "--province", help="Only this province (Thai name)."),
+    root: Path | None = _ROOT_OPTION,
+) -> None:
+    """One LAO per line: code, Thai name, type, province, region (tab-separated)."""
+    from knowledge.directory import format_laos, list_laos, province_name
+
+    kb = _load_knowledge(root, strict=False)
+    if province and province_name(province) not in kb.regions:
+        typer.echo(f"unknown province: {province} (use the Thai name, e.g. ลำปาง)", err=True)
+        raise typer.Exit(1)
+    laos = list_laos(kb, mentors_only=mentors, province=province)
+    if laos:
+        typer.echo(format_laos(laos))
+
 
 # ---- end section: kb / lao --------------------------------------------------------------------------------
 
 # ---- section: nlu commands --------------------------------------------------------------------------------
+from pathlib import Path  # noqa: E402 - typer reads this annotation at run time
+
+def _nlu_knowledge():  # noqa: ANN202 - the KnowledgeBase type lives in knowledge/
+    """The knowledge base; with lint errors elsewhere (not in intents) the NLU still runs, with a warning."""
+    from knowledge.loader import collect
+    from knowledge.problems import errors_only
+
+    kb, problems = collect()
+    if errors := errors_only(problems):
+        typer.echo(f"warning: knowledge has {len(errors)} error(s); run `thongthin kb check`", err=True)
+    return kb
+
+
+def _nlu_cache_dir():  # noqa: ANN202
+    from bot.settings import Settings
+
+    return Settings().data_dir / "cache"
+
+
+@nlu_cli.command("classify")
+def nlu_classify(audience: str = typer.Option(None, help="citizen | officer (default: any intent)")) -> None:
+    """Read UTF-8 lines on stdin; write one JSON object per line (text, intent, topic, confidence,
+    decision, candidates)."""
+    import json
+    import sys
+
+    from nlu.engine import NluEngine
+
+    engine = NluEngine.from_knowledge(_nlu_knowledge(), _nlu_cache_dir())
+    for line in sys.stdin:
+        result = engine.classify(line.rstrip("\r\n"), audience)
+        sys.stdout.write(json.dumps(result.contract_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@nlu_cli.command("eval")
+def nlu_eval(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="TSV: id, role, topic, question, source_url"),
+    baseline: bool = typer.Option(True, help="also train and score the TF-IDF + LinearSVC baseline"),
+) -> None:
+    """Print top1, top3, answered, conf_wrong, oos_rej, a per-topic table and the most confused pairs."""
+    from nlu.engine import NluEngine
+    from nlu.evaluation import read_tsv, run, training_examples
+
+    kb = _nlu_knowledge()
+    engine = NluEngine.from_knowledge(kb, _nlu_cache_dir())
+    base = None
+    if baseline:
+        from nlu.baseline import Baseline, MissingExtra
+
+        try:
+            base = Baseline(training_examples(kb))
+        except MissingExtra as exc:
+            typer.echo(f"baseline skipped: {exc}", err=True)
+    typer.echo(run(engine, read_tsv(file), base))
+
+
+@nlu_cli.command("calibrate")
+def nlu_calibrate(
+    write: bool = typer.Option(False, help="write knowledge/nlu/thresholds.yaml (default: only print)"),
+) -> None:
+    """Choose the score weights and decision thresholds by cross-validation on the knowledge examples."""
+    from nlu.calibrate import calibrate, write_thresholds
+    from nlu.evaluation import training_examples
+
+    kb = _nlu_knowledge()
+    result = calibrate(training_examples(kb), kb)
+    typer.echo(result.summary())
+    if write:
+        path = write_thresholds(result, kb)
+        typer.echo(f"wrote {path}")
+
 
 # ---- end section: nlu -------------------------------------------------------------------------------------
 
 # ---- section: runtime (serve, worker, chat, db) -----------------------------------------------------------
 
 
-def create_app(settings: "Settings | None" = None, *, run_worker: bool | None = None) -> "FastAPI":
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
     """The thin web layer: /callback, /healthz, /metrics. With embedded Redis the worker runs in-process."""
     from contextlib import asynccontextmanager
-
-    from fastapi import FastAPI, Request, Response
 
     from bot.settings import Settings
 
@@ -98,13 +249,13 @@ def create_app(settings: "Settings | None" = None, *, run_worker: bool | None = 
     return app
 
 
-def _json(status: int, payload: dict) -> "Response":
+def _json(status: int, payload: dict) -> Response:
     from fastapi.responses import JSONResponse
 
     return JSONResponse(payload, status_code=status)
 
 
-async def _read_limited(request: "Request", limit: int) -> bytes | None:
+async def _read_limited(request: Request, limit: int) -> bytes | None:
     """Read the raw body (the signature covers exact bytes), giving up past `limit`."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -131,7 +282,7 @@ def _start_worker(rt):  # noqa: ANN001, ANN202
     return stop, asyncio.create_task(rt.make_worker().run(stop))
 
 
-def _log_mode(settings: "Settings") -> None:
+def _log_mode(settings: Settings) -> None:
     import logging
 
     log = logging.getLogger("thongthin")

@@ -112,7 +112,7 @@ async def send_and_wait(rt: Any, gateway: NullGateway, event: dict[str, Any], ti
     deadline = time.monotonic() + timeout
     while await rt.queue.done_seq(chat) < seq and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
-    return [m for delivery in gateway.sent[before:] for m in delivery.messages]
+    return [m for outgoing in gateway.sent[before:] for m in outgoing.messages]
 
 
 def _read_line() -> str | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.events import InboundEvent, parse_event
@@ -18,6 +18,7 @@ from bot.queue import QueuedEvent
 from bot.routing import Router
 from bot.state import StateStore
 from bot.turn import AppContext, Turn, UserInfo
+from nlu.pii import redact
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class Dispatcher:
 
     async def _record(self, event: InboundEvent, turn: Turn | None, started: float) -> None:
         nlu = turn.nlu if turn else None
-        text = self.ctx.nlu.redact(event.text) if event.text else None
+        text = redact(event.text) if event.text else None  # PDPA: no ID/phone numbers at rest
         await self.ctx.storage.record_interaction(
             webhook_event_id=event.event_id,
             line_user_id=event.source.user_id,

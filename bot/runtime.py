@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import db
 from bot.dispatcher import Dispatcher
 from bot.kv import Keys, make_redis
-from bot.line_api import LineGateway, NullGateway
+from bot.line_api import gateway_from_settings
 from bot.queue import EventQueue
-from bot.repo import Storage
+from bot.storage import Storage
 from bot.routing import Router
 from bot.settings import Settings
 from bot.state import RedisLedger, StateStore
@@ -81,7 +81,7 @@ async def build_full(settings: Settings, root: Router, gateway: Any = None) -> R
     engine_nlu = await asyncio.to_thread(NluEngine.from_knowledge, kb, settings.data_dir / "cache")
     storage = Storage(db.session_factory(rt.engine))
     await storage.sync_laos(kb.laos.values())
-    rt.gateway = gateway or _make_gateway(settings)
+    rt.gateway = gateway or gateway_from_settings(settings)
     await rt.gateway.start()
     rt._closers.append(rt.gateway.aclose)
     ctx = AppContext(settings=settings, kb=kb, nlu=engine_nlu, storage=storage, clock=lambda: datetime.now(UTC))
@@ -89,18 +89,3 @@ async def build_full(settings: Settings, root: Router, gateway: Any = None) -> R
     ledger = RedisLedger(rt.redis, settings.dedupe_ttl_s)
     rt.dispatcher = Dispatcher(root, ctx, states, rt.gateway, ledger, rt.keys)
     return rt
-
-
-def _make_gateway(settings: Settings) -> Any:
-    if settings.local_mode:
-        log.warning("LOCAL MODE: no LINE channel configured; replies are logged, not sent")
-        return NullGateway()
-    return LineGateway(
-        access_token=settings.line_channel_access_token,
-        api_base_url=settings.line_api_base_url,
-        data_api_base_url=settings.effective_data_api_base_url,
-        timeout_s=settings.line_timeout_s,
-        max_retries=settings.line_max_retries,
-        backoff_base_s=settings.line_backoff_base_s,
-        reply_window_s=settings.reply_window_s,
-    )

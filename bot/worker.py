@@ -53,6 +53,9 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set, then let in-flight events finish."""
         await self.queue.ensure_group()
+        # Register explicitly: a blocking read on an empty stream does not, and operators (and tests) look
+        # at XINFO CONSUMERS to see which workers are up.
+        await self.redis.xgroup_createconsumer(self.queue.keys.stream, self.queue.keys.group, self.name)
         loops = [self._read_loop(stop), self._reclaim_loop(stop), self._heartbeat_loop(stop)]
         try:
             await asyncio.gather(*loops)
