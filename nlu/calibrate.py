@@ -1,0 +1,209 @@
+"""`thongthin nlu calibrate`: choose score weights and decision thresholds on the knowledge examples only.
+
+Procedure (the eval set is never used here; it only checks the result):
+1. k-fold (5, stratified by intent): index 4/5 of the examples, score the held-out fifth -> "known" samples.
+2. leave-one-topic-out: index everything except one topic, score (up to 40 of) that topic's examples ->
+   "unknown" samples, i.e. what a message the bot has no intent for looks like.
+3. weights: the mix of topic model, char and word centroids (grid) that maximises k-fold topic accuracy.
+4. calibration: logistic regression of "top topic is right" on (top score, gap to the runner-up) over
+   known + unknown samples; confidence = that probability.
+5. fallback_below: the confidence that maximises Youden's J = (known-right kept) + (unknown rejected) - 1.
+6. answer_from: the lowest confidence >= fallback_below at which answered samples are >= 97 % right.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from nlu.engine import _nlu_dir
+from nlu.index import IntentIndex, featurize
+from nlu.normalize import Normalizer
+from nlu.policy import OUT_OF_SCOPE, Thresholds
+from nlu.resources import load_nlu_data
+from nlu.scoring import SIGNALS
+from nlu.tokenize import Tokenizer
+from nlu.types import TrainingExample
+
+FOLDS = 5
+UNKNOWN_PER_TOPIC = 40
+ANSWER_PRECISION = 0.97
+
+
+@dataclass
+class Sample:
+    gold: str
+    topics: list[str]  # topic of every intent in the index that scored it
+    signals: np.ndarray  # (len(SIGNALS), n_intents)
+    known: bool  # False: its topic was not in the index
+
+
+@dataclass
+class CalibrationResult:
+    weights: dict[str, float]
+    thresholds: Thresholds
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"weights: {self.weights}", f"thresholds: {self.thresholds}"]
+        lines += [f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in self.figures.items()]
+        return "\n".join(lines)
+
+
+def calibrate(examples: Sequence[TrainingExample], kb: Any, seed: int = 0) -> CalibrationResult:
+    data = load_nlu_data(_nlu_dir(kb))
+    normalize, tokenizer = Normalizer(data), Tokenizer(data)
+
+    @lru_cache(maxsize=None)
+    def feats(text: str) -> Any:
+        return featurize(tokenizer.analyse(normalize(text)))
+
+    samples = _kfold(list(examples), feats, seed) + _leave_topic_out(list(examples), feats, seed)
+    weights, accuracy = _best_weights([s for s in samples if s.known])
+    s1, gap, right, rejected_oos, known = _decision_inputs(samples, weights)
+    slope, center, gap_weight = _logistic(s1, gap, right)
+    base = Thresholds(slope=slope, center=center, gap_weight=gap_weight)
+    conf = np.array([base.confidence(a, b) for a, b in zip(s1, gap)])
+    fallback, j = _youden(conf, right & known, ~known, rejected_oos)
+    answer = _answer_from(conf, right, rejected_oos, fallback)
+    th = Thresholds(slope, center, gap_weight, fallback, answer)
+    figures = {"examples": len(examples), "kfold_topic_accuracy": accuracy, "youden_j": j,
+               "known_kept": float(np.mean(conf[right & known] >= fallback)),
+               "unknown_rejected": float(np.mean((conf[~known] < fallback) | rejected_oos[~known]))}
+    return CalibrationResult(weights, th, figures)
+
+
+def _folds(examples: list[TrainingExample], seed: int) -> list[int]:
+    rng = random.Random(seed)
+    by_intent: dict[str, list[int]] = {}
+    for i, e in enumerate(examples):
+        by_intent.setdefault(e.intent, []).append(i)
+    fold = [0] * len(examples)
+    for members in by_intent.values():
+        rng.shuffle(members)
+        offset = rng.randrange(FOLDS)
+        for k, i in enumerate(members):
+            fold[i] = (k + offset) % FOLDS
+    return fold
+
+
+def _score(index: IntentIndex, held: list[TrainingExample], feats: Any, known: bool) -> list[Sample]:
+    out = []
+    for e in held:
+        chars, words = feats(e.text)
+        signals = index.scorer.signals_from_features(chars, words)
+        out.append(Sample(e.topic, index.topics, np.stack([signals[n] for n in SIGNALS]), known))
+    return out
+
+
+def _kfold(examples: list[TrainingExample], feats: Any, seed: int) -> list[Sample]:
+    fold = _folds(examples, seed)
+    samples: list[Sample] = []
+    for k in range(FOLDS):
+        train = [e for e, f in zip(examples, fold) if f != k]
+        held = [e for e, f in zip(examples, fold) if f == k]
+        samples += _score(IntentIndex.build(train, feats), held, feats, known=True)
+    return samples
+
+
+def _leave_topic_out(examples: list[TrainingExample], feats: Any, seed: int) -> list[Sample]:
+    rng = random.Random(seed)
+    samples: list[Sample] = []
+    for topic in sorted({e.topic for e in examples}):
+        held = [e for e in examples if e.topic == topic]
+        train = [e for e in examples if e.topic != topic]
+        if not train:
+            continue
+        held = rng.sample(held, min(UNKNOWN_PER_TOPIC, len(held)))
+        samples += _score(IntentIndex.build(train, feats), held, feats, known=False)
+    return samples
+
+
+def _grid() -> list[dict[str, float]]:
+    """Topic-model share 0..0.9; the rest split between the char and word centroids."""
+    grid = []
+    for topic in range(10):
+        for char in range(2, 9):
+            rest = 1 - topic / 10
+            grid.append({"char": round(rest * char / 10, 3), "word": round(rest * (10 - char) / 10, 3),
+                         "topic": topic / 10})
+    return grid
+
+
+def _best_weights(known: list[Sample]) -> tuple[dict[str, float], float]:
+    best, best_acc = _grid()[0], -1.0
+    for weights in _grid():
+        w = np.array([weights[n] for n in SIGNALS])
+        acc = np.mean([s.topics[int(np.argmax(w @ s.signals))] == s.gold for s in known])
+        if acc > best_acc + 1e-9:
+            best, best_acc = weights, float(acc)
+    return best, best_acc
+
+
+def _decision_inputs(samples: list[Sample], weights: dict[str, float]) -> tuple[np.ndarray, ...]:
+    w = np.array([weights[n] for n in SIGNALS])
+    s1, gap, right, oos, known = [], [], [], [], []
+    for s in samples:
+        scores = w @ s.signals
+        order = np.argsort(-scores)
+        top_topic = s.topics[order[0]]
+        runner = next((scores[i] for i in order if s.topics[i] != top_topic), 0.0)
+        s1.append(scores[order[0]])
+        gap.append(scores[order[0]] - runner)
+        right.append(s.known and top_topic == s.gold)
+        oos.append(top_topic == OUT_OF_SCOPE)
+        known.append(s.known)
+    return (np.array(s1), np.array(gap), np.array(right), np.array(oos), np.array(known))
+
+
+def _logistic(s1: np.ndarray, gap: np.ndarray, y: np.ndarray, steps: int = 50) -> tuple[float, float, float]:
+    """IRLS for P(y) = sigmoid(b0 + b1*s1 + b2*gap), returned as (slope, center, gap_weight)."""
+    x = np.column_stack([np.ones_like(s1), s1, gap])
+    beta = np.zeros(3)
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-np.clip(x @ beta, -50, 50)))
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-3 * np.eye(3)
+        beta += np.linalg.solve(hessian, x.T @ (y - p))
+    slope = float(beta[1]) if abs(beta[1]) > 1e-6 else 1e-6
+    return slope, float(-beta[0] / slope), float(beta[2])
+
+
+def _youden(conf: np.ndarray, keep: np.ndarray, unknown: np.ndarray, oos: np.ndarray) -> tuple[float, float]:
+    best, best_j = 0.5, -1.0
+    for p in np.linspace(0.01, 0.9, 90):
+        j = np.mean(conf[keep] >= p) + np.mean((conf[unknown] < p) | oos[unknown]) - 1
+        if j > best_j:
+            best, best_j = float(p), float(j)
+    return round(best, 3), best_j
+
+
+def _answer_from(conf: np.ndarray, right: np.ndarray, oos: np.ndarray, floor: float) -> float:
+    for p in np.linspace(floor, 0.99, 200):
+        answered = (conf >= p) & ~oos
+        if answered.sum() and right[answered].mean() >= ANSWER_PRECISION:
+            return round(float(p), 3)
+    return 0.99
+
+
+def write_thresholds(result: CalibrationResult, kb: Any) -> Path:
+    path = _nlu_dir(kb) / "thresholds.yaml"
+    th = result.thresholds
+    body = {
+        "weights": result.weights,
+        "calibration": {"slope": round(th.slope, 4), "center": round(th.center, 4),
+                        "gap_weight": round(th.gap_weight, 4)},
+        "decision": {"fallback_below": th.fallback_below, "answer_from": th.answer_from,
+                     "max_candidates": th.max_candidates},
+        "chosen": {"on": date.today().isoformat(), "by": "thongthin nlu calibrate --write",
+                   **{k: round(v, 4) if isinstance(v, float) else v for k, v in result.figures.items()}},
+    }
+    header = "".join(f"# {line}\n" if line else "#\n" for line in (__doc__ or "").strip().splitlines())
+    path.write_text(header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path

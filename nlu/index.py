@@ -1,0 +1,114 @@
+"""The intent index: knowledge examples analysed and vectorised once, cached on disk by fingerprint."""
+from __future__ import annotations
+
+import hashlib
+import os
+import logging
+import pickle
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlu.features import char_ngrams, word_features
+from nlu.linear import TopicModel
+from nlu.scoring import IntentScorer, SpaceIndex, joint_matrix
+from nlu.tokenize import Analysis
+from nlu.types import TrainingExample
+
+log = logging.getLogger(__name__)
+Features = tuple[Counter[str], Counter[str]]  # (character n-grams, words)
+
+
+def featurize(analysis: Analysis) -> Features:
+    return char_ngrams(analysis.signal), word_features(analysis.tokens)
+INDEX_VERSION = "3"  # bump when the index layout or the features change
+
+
+def examples_from_kb(kb: Any) -> list[TrainingExample]:
+    """The only thing the engine needs from the knowledge base: (text, intent, topic, audience)."""
+    return [
+        TrainingExample(text=text, intent=intent.id, topic=intent.topic, audience=intent.audience)
+        for intent in kb.intents.values()
+        for text in intent.examples
+    ]
+
+
+def lao_terms(laos: Iterable[Any]) -> list[str]:
+    """LAO names and aliases, kept whole by the tokeniser."""
+    terms: list[str] = []
+    for lao in laos:
+        terms.append(lao.name)
+        terms.extend(lao.aliases)
+    return [t.lower() for t in terms]
+
+
+@dataclass
+class IntentIndex:
+    intent_ids: list[str]
+    topics: list[str]
+    audiences: list[str]
+    scorer: IntentScorer
+
+    @classmethod
+    def build(cls, examples: Sequence[TrainingExample], featurize: Callable[[str], Features],
+              weights: dict[str, float] | None = None) -> IntentIndex:
+        ordered = sorted(examples, key=lambda e: e.intent)
+        intent_ids = sorted({e.intent for e in ordered})
+        position = {intent: i for i, intent in enumerate(intent_ids)}
+        meta = {e.intent: (e.topic, e.audience) for e in ordered}
+        owner = np.array([position[e.intent] for e in ordered], dtype=np.int32)
+        features = [featurize(e.text) for e in ordered]
+        chars = SpaceIndex([f[0] for f in features], owner, len(intent_ids))
+        words = SpaceIndex([f[1] for f in features], owner, len(intent_ids))
+        topics = TopicModel.fit(joint_matrix(chars, words, features), [e.topic for e in ordered])
+        intent_topics = [meta[i][0] for i in intent_ids]
+        return cls(intent_ids, intent_topics, [meta[i][1] for i in intent_ids],
+                   IntentScorer(chars, words, topics, intent_topics, weights))
+
+    def audience_mask(self, audience: str | None) -> np.ndarray:
+        """Intents a user of this audience may get (None or "any": all)."""
+        if audience in (None, "any"):
+            return np.ones(len(self.intent_ids), dtype=bool)
+        return np.array([a in (audience, "any") for a in self.audiences], dtype=bool)
+
+
+def cache_key(*parts: str) -> str:
+    return hashlib.sha256("\0".join((INDEX_VERSION, *parts)).encode()).hexdigest()[:24]
+
+
+def load_or_build(cache_dir: Path | None, key: str, build: Callable[[], IntentIndex]) -> IntentIndex:
+    """The cached index for this key, or a freshly built one (then cached). A bad cache file is rebuilt."""
+    path = cache_dir / f"nlu-index-{key}.pickle" if cache_dir else None
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as handle:
+                return pickle.load(handle)  # our own file, written below; never user input
+        except Exception:  # noqa: BLE001 - a stale or truncated cache must not stop start-up
+            log.warning("rebuilding unreadable NLU index cache %s", path)
+    index = build()
+    if path is not None:
+        _write_atomically(path, index)
+        _remove_stale(path.parent, keep=path)
+    return index
+
+
+def _write_atomically(path: Path, index: IntentIndex) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with tmp.open("wb") as handle:
+        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _remove_stale(directory: Path, keep: Path) -> None:
+    for old in directory.glob("nlu-index-*.pickle"):
+        if old != keep:
+            old.unlink(missing_ok=True)
+
+
+def unique_terms(*groups: Iterable[str]) -> list[str]:
+    return sorted({t for group in groups for t in group if t})

@@ -1,0 +1,82 @@
+"""Step 1: put a message in one canonical form (Unicode, digits, case, repeats, spellings)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pythainlp import thai_above_vowels, thai_below_vowels, thai_follow_vowels, thai_lead_vowels, thai_tonemarks
+from pythainlp.util import normalize as thai_normalize
+
+from nlu.resources import NluData
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# Zero-width and format characters people paste from other apps; they split words invisibly.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_ODD_SPACE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+# A Thai letter typed 4+ times, or 3+ times at the end of a run (ครับบบ, มากกกก), is emphasis, not
+# spelling. Three inside a run can be real: คะแนนนี่ = คะแนน + นี่.
+_THAI_REPEAT = re.compile(r"([\u0e01-\u0e4e])\1{3,}|([\u0e01-\u0e4e])\2{2,}(?![\u0e01-\u0e4e])")
+# An elongated ค่า is always the particle ค่ะ, never the word "value" (ขอบคุณค่าาา).
+_ELONGATED_KA = re.compile(r"(?:ค่า|คร่า|ค้า)า+")
+# Final consonant doubled on a particle (ครับบ, ค้าบบ, งับบ).
+_PARTICLE_REPEAT = re.compile(r"(ครั|คั|ค้า|คร้า|งั|ฮั)บบ+")
+_PUNCT_REPEAT = re.compile(r"([!?.,~^*=\-_])\1+")
+_MAX_CHARS = 4000  # longer messages are cut: nothing useful for intent lies past this
+
+# PyThaiNLP's normalize() runs ~20 regex passes (~150 us). Most messages need none of them, so it only
+# runs when one of the things it repairs is present: doubled Sara E, mark order, repeated vowels/marks,
+# stray marks after a space or at the start.
+_MARKS = f"{thai_above_vowels}{thai_below_vowels}{thai_tonemarks}\u0e3a\u0e4c\u0e4d\u0e4e"
+_VOWELS = f"{thai_follow_vowels}{thai_lead_vowels}{thai_above_vowels}{thai_below_vowels}\u0e3a\u0e4c\u0e4d\u0e4e"
+_NEEDS_THAI_NORMALIZE = re.compile(
+    f"\u0e40\u0e40|[{thai_tonemarks}\u0e4c][{thai_above_vowels}{thai_below_vowels}]|\u0e4d[{thai_tonemarks}]*\u0e32"
+    f"|[{thai_follow_vowels}][{thai_tonemarks}]|\u0e45|([{_VOWELS}]) *\\1|[{thai_tonemarks}]{{2}}"
+    f"| [{_MARKS}]|^[{_MARKS}]"
+)
+
+
+class Normalizer:
+    """Compiled from NluData once; `__call__` is the per-message step."""
+
+    def __init__(self, data: NluData) -> None:
+        self._data = data
+        forms = sorted(data.replacements, key=len, reverse=True)
+        self._literal = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+
+    def __call__(self, text: str) -> str:
+        text = clean_text(text[: _MAX_CHARS * 2])[:_MAX_CHARS]
+        text = collapse_repeats(self._laughter(text))  # laughter first: ถถถ must not collapse to ถ
+        text = self._replace(text)
+        return _ODD_SPACE.sub(" ", text).strip()
+
+    def _laughter(self, text: str) -> str:
+        token = f" {self._data.laughter_token} "
+        for pattern in self._data.laughter:
+            text = pattern.sub(token, text)
+        return text
+
+    def _replace(self, text: str) -> str:
+        for pattern, target in self._data.regex_replacements:
+            text = pattern.sub(target, text)
+        if self._literal is None:
+            return text
+        table = self._data.replacements
+        return self._literal.sub(lambda m: table[m.group(0)], text)
+
+
+def clean_text(text: str) -> str:
+    """NFC, invisible characters, odd whitespace, Thai digits and Latin case (lengths may change)."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _ODD_SPACE.sub(" ", text)
+    return text.translate(_THAI_DIGITS).lower()
+
+
+def collapse_repeats(text: str) -> str:
+    """Vowel/mark order and repeats (PyThaiNLP), then letters and punctuation typed 3+ times."""
+    if _NEEDS_THAI_NORMALIZE.search(text):
+        text = thai_normalize(text)
+    text = _ELONGATED_KA.sub("ค่ะ", text)
+    text = _THAI_REPEAT.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _PARTICLE_REPEAT.sub(r"\1บ", text)
+    return _PUNCT_REPEAT.sub(r"\1", text).strip()

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from nlu.normalize import Normalizer
+from nlu.tokenize import Tokenizer
+
+
+@pytest.fixture(scope="module")
+def analyse(nlu_data):  # noqa: ANN001, ANN201
+    normalize, tokenizer = Normalizer(nlu_data), Tokenizer(nlu_data, ["เทศบาลตำบลเกาะแต้ว"])
+    return lambda text: tokenizer.analyse(normalize(text))
+
+
+@pytest.mark.parametrize(("text", "whole"), [
+    ("จ่ายภาษีที่ดินและสิ่งปลูกสร้างที่อบต.ได้ไหม", "ภาษีที่ดินและสิ่งปลูกสร้าง"),
+    ("สมัครเบี้ยยังชีพผู้สูงอายุ", "เบี้ยยังชีพ"),
+    ("ระบบท้องถิ่นดิจิทัลเข้าไม่ได้ครับ", "ท้องถิ่นดิจิทัล"),
+    ("ได้รับแบบภ.ด.ส.3แล้วต้องทำอะไร", "ภ.ด.ส.3"),
+    ("ติดต่อเทศบาลตำบลเกาะแต้วยังไง", "เทศบาลตำบลเกาะแต้ว"),  # LAO names come from the knowledge
+])
+def test_domain_terms_stay_whole(analyse, text: str, whole: str) -> None:  # noqa: ANN001
+    assert whole in analyse(text).tokens
+
+
+def test_particles_and_fillers_leave_the_signal(analyse) -> None:  # noqa: ANN001
+    result = analyse("ผมอยากจ่ายภาษีที่ดินครับบบ")
+    assert "ครับ" not in result.tokens and "ผม" not in result.tokens
+    assert result.tokens == ("อยาก", "จ่าย", "ภาษีที่ดิน")
+    assert "ครับ" not in result.signal
+
+
+def test_particle_inside_a_word_is_kept(analyse) -> None:  # noqa: ANN001
+    assert "คะแนน" in analyse("ไม่ให้สักคะแนนเลยค่ะ").tokens
+
+
+def test_token_level_spellings(analyse) -> None:  # noqa: ANN001
+    tokens = analyse("ทำไรอยู่ ไร่อ้อยไฟไหม้มั้ย").tokens
+    assert "อะไร" in tokens and "ไร่" in tokens and "ไหม" in tokens
+
+
+def test_laughter_is_one_token(analyse) -> None:  # noqa: ANN001
+    assert analyse("555555 ขำ").tokens == ("<laugh>", "ขำ")
+
+
+def test_empty_and_symbols(analyse) -> None:  # noqa: ANN001
+    assert analyse("").tokens == ()
+    assert analyse("?!... ^^").signal == ""
