@@ -45,7 +45,7 @@ class Dispatcher:
             return None
         user = await self._load_user(event)
         turn = Turn(event=event, user=user, state=await self.states.load(event.source.chat_id, user.line_user_id),
-                    ctx=self.ctx)
+                    ctx=self.ctx, now=await self.ctx.clock.now())
         async with self._loading_indicator(event):
             if event.text:
                 turn.nlu = self.ctx.nlu.classify(event.text[:NLU_MAX_CHARS], audience=user.role)

@@ -53,5 +53,9 @@ class Keys:
     def delivery(self, event_id: str, part: int) -> str:
         return f"{self.prefix}:sent:{event_id}:{part}"
 
+    @property
+    def clock(self) -> str:
+        return f"{self.prefix}:clock:now"
+
     def processed(self, event_id: str) -> str:
         return f"{self.prefix}:processed:{event_id}"

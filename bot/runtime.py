@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import db
+from bot.clock import Clock
 from bot.dispatcher import Dispatcher
 from bot.kv import Keys, make_redis
 from bot.line_api import gateway_from_settings
@@ -84,7 +84,8 @@ async def build_full(settings: Settings, root: Router, gateway: Any = None) -> R
     rt.gateway = gateway or gateway_from_settings(settings)
     await rt.gateway.start()
     rt._closers.append(rt.gateway.aclose)
-    ctx = AppContext(settings=settings, kb=kb, nlu=engine_nlu, storage=storage, clock=lambda: datetime.now(UTC))
+    clock = Clock(rt.redis, rt.keys.clock if settings.allow_clock_override else None)
+    ctx = AppContext(settings=settings, kb=kb, nlu=engine_nlu, storage=storage, clock=clock)
     states = StateStore(rt.redis, rt.keys, settings.state_ttl_s)
     ledger = RedisLedger(rt.redis, settings.dedupe_ttl_s)
     rt.dispatcher = Dispatcher(root, ctx, states, rt.gateway, ledger, rt.keys)

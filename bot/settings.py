@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     loading_after_s: float = Field(default=1.0, alias="THONGTHIN_LOADING_AFTER_S")
     max_body_bytes: int = Field(default=1024 * 1024, alias="THONGTHIN_MAX_BODY_BYTES")
     timezone: str = Field(default="Asia/Bangkok", alias="THONGTHIN_TIMEZONE")
+    allow_clock_override: bool = Field(default=False, alias="THONGTHIN_ALLOW_CLOCK_OVERRIDE")
 
     @property
     def local_mode(self) -> bool:

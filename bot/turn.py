@@ -1,9 +1,8 @@
 """The one object a handler receives: who wrote, what they sent, what we understood, and where to reply."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.events import InboundEvent
@@ -27,8 +26,8 @@ class AppContext:
     settings: Any
     kb: Any  # knowledge.KnowledgeBase
     nlu: Any  # nlu.NluEngine
-    storage: Any  # bot.repo.Storage
-    clock: Callable[[], datetime]
+    storage: Any  # bot.storage.Storage
+    clock: Any  # bot.clock.Clock: `await clock.now()`
 
 
 @dataclass
@@ -41,6 +40,7 @@ class Turn:
     nlu: Any | None = None  # nlu.NluResult for text messages
     match: dict[str, Any] = field(default_factory=dict)
     pushes: list[tuple[str, list[OutMessage]]] = field(default_factory=list)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the turn's instant (see bot.clock)
 
     @property
     def text(self) -> str:

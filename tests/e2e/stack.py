@@ -42,6 +42,7 @@ class Stack:
             "THONGTHIN_STREAM_PREFIX": self.prefix,
             "THONGTHIN_RECLAIM_IDLE_MS": str(reclaim_idle_ms),
             "THONGTHIN_LINE_BACKOFF_BASE_S": "0.05",
+            "THONGTHIN_ALLOW_CLOCK_OVERRIDE": "1",  # tests move time through Redis (bot/clock.py)
             "PYTHONUNBUFFERED": "1",
             "PYTHAINLP_OFFLINE": "1",
             "PYTHAINLP_READ_ONLY": "1",
