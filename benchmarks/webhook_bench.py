@@ -40,10 +40,10 @@ def start(kind: str, port: int, redis_url: str, data_dir: Path) -> subprocess.Po
            "THONGTHIN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
     if kind == "bare":
         cmd = [sys.executable, "-m", "uvicorn", "benchmarks._bare_app:app", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]
+               "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "2"]
     else:
         cmd = [sys.executable, "-m", "uvicorn", "app:create_app", "--factory", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]
+               "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "2"]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -133,7 +133,11 @@ async def measure(kind: str, args: argparse.Namespace, data_dir: Path) -> dict[s
         latencies = await open_loop(base + "/callback", args.rate, args.seconds)
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
     return {"rps": throughput, "p50": pct(latencies, 50), "p99": pct(latencies, 99),
             "mean": statistics.mean(latencies) * 1000}
 
