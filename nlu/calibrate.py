@@ -5,10 +5,11 @@ Procedure (the eval set is never used here; it only checks the result):
 2. leave-one-topic-out: index everything except one topic, score (up to 40 of) that topic's examples ->
    "unknown" samples, i.e. what a message the bot has no intent for looks like.
 3. weights: the mix of topic model, char and word centroids (grid) that maximises k-fold topic accuracy.
-4. calibration: logistic regression of "top topic is right" on (top score, gap to the runner-up) over
-   known + unknown samples; confidence = that probability.
+4. calibration: logistic regression of "top topic is right" on (top score, gap to the runner-up,
+   ln(1 + words)) over known + unknown samples; confidence = that probability.
 5. fallback_below: the confidence that maximises Youden's J = (known-right kept) + (unknown rejected) - 1.
-6. answer_from: the lowest confidence >= fallback_below at which answered samples are >= 97 % right.
+6. answer_from: the lowest confidence >= fallback_below at which at most 3 % of all samples would be
+   answered with a wrong topic (the contract's conf_wrong, with room below its 5 % ceiling).
 """
 from __future__ import annotations
 
@@ -23,23 +24,22 @@ from typing import Any
 import numpy as np
 import yaml
 
-from nlu.engine import _nlu_dir
+from nlu.engine import Analyzer, _nlu_dir
 from nlu.index import IntentIndex, featurize
-from nlu.normalize import Normalizer
-from nlu.policy import OUT_OF_SCOPE, Thresholds
+from nlu.policy import MAX_WORDS, OUT_OF_SCOPE, Thresholds
 from nlu.resources import load_nlu_data
 from nlu.scoring import SIGNALS
-from nlu.tokenize import Tokenizer
 from nlu.types import TrainingExample
 
 FOLDS = 5
 UNKNOWN_PER_TOPIC = 40
-ANSWER_PRECISION = 0.97
+MAX_CONF_WRONG = 0.03
 
 
 @dataclass
 class Sample:
     gold: str
+    words: int
     topics: list[str]  # topic of every intent in the index that scored it
     signals: np.ndarray  # (len(SIGNALS), n_intents)
     known: bool  # False: its topic was not in the index
@@ -58,22 +58,26 @@ class CalibrationResult:
 
 
 def calibrate(examples: Sequence[TrainingExample], kb: Any, seed: int = 0) -> CalibrationResult:
-    data = load_nlu_data(_nlu_dir(kb))
-    normalize, tokenizer = Normalizer(data), Tokenizer(data)
+    analyzer = Analyzer(load_nlu_data(_nlu_dir(kb)), list(getattr(kb, "laos", {}).values()))
 
     @lru_cache(maxsize=None)
     def feats(text: str) -> Any:
-        return featurize(tokenizer.analyse(normalize(text)))
+        analysis = analyzer(text)[2]
+        return (*featurize(analysis), len(analysis.tokens))
 
-    samples = _kfold(list(examples), feats, seed) + _leave_topic_out(list(examples), feats, seed)
+    def index_features(text: str) -> Any:
+        return feats(text)[:2]
+
+    samples = (_kfold(list(examples), feats, index_features, seed)
+               + _leave_topic_out(list(examples), feats, index_features, seed))
     weights, accuracy = _best_weights([s for s in samples if s.known])
-    s1, gap, right, rejected_oos, known = _decision_inputs(samples, weights)
-    slope, center, gap_weight = _logistic(s1, gap, right)
-    base = Thresholds(slope=slope, center=center, gap_weight=gap_weight)
-    conf = np.array([base.confidence(a, b) for a, b in zip(s1, gap)])
+    s1, gap, words, right, rejected_oos, known = _decision_inputs(samples, weights)
+    slope, center, gap_weight, length_weight = _logistic(s1, gap, np.log1p(words), right)
+    base = Thresholds(slope=slope, center=center, gap_weight=gap_weight, length_weight=length_weight)
+    conf = np.array([base.confidence(a, b, int(n)) for a, b, n in zip(s1, gap, words)])
     fallback, j = _youden(conf, right & known, ~known, rejected_oos)
     answer = _answer_from(conf, right, rejected_oos, fallback)
-    th = Thresholds(slope, center, gap_weight, fallback, answer)
+    th = Thresholds(slope, center, gap_weight, length_weight, fallback, answer)
     figures = {"examples": len(examples), "kfold_topic_accuracy": accuracy, "youden_j": j,
                "known_kept": float(np.mean(conf[right & known] >= fallback)),
                "unknown_rejected": float(np.mean((conf[~known] < fallback) | rejected_oos[~known]))}
@@ -97,23 +101,24 @@ def _folds(examples: list[TrainingExample], seed: int) -> list[int]:
 def _score(index: IntentIndex, held: list[TrainingExample], feats: Any, known: bool) -> list[Sample]:
     out = []
     for e in held:
-        chars, words = feats(e.text)
+        chars, words, n_words = feats(e.text)
         signals = index.scorer.signals_from_features(chars, words)
-        out.append(Sample(e.topic, index.topics, np.stack([signals[n] for n in SIGNALS]), known))
+        out.append(Sample(e.topic, n_words, index.topics, np.stack([signals[n] for n in SIGNALS]), known))
     return out
 
 
-def _kfold(examples: list[TrainingExample], feats: Any, seed: int) -> list[Sample]:
+def _kfold(examples: list[TrainingExample], feats: Any, index_features: Any, seed: int) -> list[Sample]:
     fold = _folds(examples, seed)
     samples: list[Sample] = []
     for k in range(FOLDS):
         train = [e for e, f in zip(examples, fold) if f != k]
         held = [e for e, f in zip(examples, fold) if f == k]
-        samples += _score(IntentIndex.build(train, feats), held, feats, known=True)
+        samples += _score(IntentIndex.build(train, index_features), held, feats, known=True)
     return samples
 
 
-def _leave_topic_out(examples: list[TrainingExample], feats: Any, seed: int) -> list[Sample]:
+def _leave_topic_out(examples: list[TrainingExample], feats: Any, index_features: Any, seed: int,
+                     ) -> list[Sample]:
     rng = random.Random(seed)
     samples: list[Sample] = []
     for topic in sorted({e.topic for e in examples}):
@@ -122,7 +127,7 @@ def _leave_topic_out(examples: list[TrainingExample], feats: Any, seed: int) -> 
         if not train:
             continue
         held = rng.sample(held, min(UNKNOWN_PER_TOPIC, len(held)))
-        samples += _score(IntentIndex.build(train, feats), held, feats, known=False)
+        samples += _score(IntentIndex.build(train, index_features), held, feats, known=False)
     return samples
 
 
@@ -149,7 +154,7 @@ def _best_weights(known: list[Sample]) -> tuple[dict[str, float], float]:
 
 def _decision_inputs(samples: list[Sample], weights: dict[str, float]) -> tuple[np.ndarray, ...]:
     w = np.array([weights[n] for n in SIGNALS])
-    s1, gap, right, oos, known = [], [], [], [], []
+    s1, gap, words, right, oos, known = [], [], [], [], [], []
     for s in samples:
         scores = w @ s.signals
         order = np.argsort(-scores)
@@ -157,22 +162,24 @@ def _decision_inputs(samples: list[Sample], weights: dict[str, float]) -> tuple[
         runner = next((scores[i] for i in order if s.topics[i] != top_topic), 0.0)
         s1.append(scores[order[0]])
         gap.append(scores[order[0]] - runner)
+        words.append(s.words)
         right.append(s.known and top_topic == s.gold)
         oos.append(top_topic == OUT_OF_SCOPE)
         known.append(s.known)
-    return (np.array(s1), np.array(gap), np.array(right), np.array(oos), np.array(known))
+    return (np.array(s1), np.array(gap), np.minimum(np.array(words), MAX_WORDS), np.array(right), np.array(oos), np.array(known))
 
 
-def _logistic(s1: np.ndarray, gap: np.ndarray, y: np.ndarray, steps: int = 50) -> tuple[float, float, float]:
-    """IRLS for P(y) = sigmoid(b0 + b1*s1 + b2*gap), returned as (slope, center, gap_weight)."""
-    x = np.column_stack([np.ones_like(s1), s1, gap])
-    beta = np.zeros(3)
+def _logistic(s1: np.ndarray, gap: np.ndarray, length: np.ndarray, y: np.ndarray, steps: int = 50,
+              ) -> tuple[float, float, float, float]:
+    """IRLS for P(y) = sigmoid(b0 + b1*s1 + b2*gap + b3*length) -> (slope, center, gap_weight, length_weight)."""
+    x = np.column_stack([np.ones_like(s1), s1, gap, length])
+    beta = np.zeros(4)
     for _ in range(steps):
         p = 1 / (1 + np.exp(-np.clip(x @ beta, -50, 50)))
-        hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-3 * np.eye(3)
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-3 * np.eye(4)
         beta += np.linalg.solve(hessian, x.T @ (y - p))
     slope = float(beta[1]) if abs(beta[1]) > 1e-6 else 1e-6
-    return slope, float(-beta[0] / slope), float(beta[2])
+    return slope, float(-beta[0] / slope), float(beta[2]), float(beta[3])
 
 
 def _youden(conf: np.ndarray, keep: np.ndarray, unknown: np.ndarray, oos: np.ndarray) -> tuple[float, float]:
@@ -186,8 +193,8 @@ def _youden(conf: np.ndarray, keep: np.ndarray, unknown: np.ndarray, oos: np.nda
 
 def _answer_from(conf: np.ndarray, right: np.ndarray, oos: np.ndarray, floor: float) -> float:
     for p in np.linspace(floor, 0.99, 200):
-        answered = (conf >= p) & ~oos
-        if answered.sum() and right[answered].mean() >= ANSWER_PRECISION:
+        wrong = (conf >= p) & ~oos & ~right
+        if wrong.mean() <= MAX_CONF_WRONG:
             return round(float(p), 3)
     return 0.99
 
@@ -198,7 +205,7 @@ def write_thresholds(result: CalibrationResult, kb: Any) -> Path:
     body = {
         "weights": result.weights,
         "calibration": {"slope": round(th.slope, 4), "center": round(th.center, 4),
-                        "gap_weight": round(th.gap_weight, 4)},
+                        "gap_weight": round(th.gap_weight, 4), "length_weight": round(th.length_weight, 4)},
         "decision": {"fallback_below": th.fallback_below, "answer_from": th.answer_from,
                      "max_candidates": th.max_candidates},
         "chosen": {"on": date.today().isoformat(), "by": "thongthin nlu calibrate --write",

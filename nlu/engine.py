@@ -11,26 +11,49 @@ from typing import Any
 import numpy as np
 
 from nlu.entities import EntityExtractor
-from nlu.index import IntentIndex, cache_key, examples_from_kb, featurize, lao_terms, load_or_build
+from nlu.index import Features, IntentIndex, cache_key, examples_from_kb, featurize, lao_terms, load_or_build
 from nlu.normalize import Normalizer
 from nlu.pii import find_pii
 from nlu.policy import Ranked, Thresholds, decide
 from nlu.resources import DEFAULT_DIR, NluData, load_nlu_data
 from nlu.tokenize import Analysis, Tokenizer
-from nlu.types import NluResult, TrainingExample
+from nlu.types import Entity, NluResult, TrainingExample
 
-_SHORTLIST = 64  # intents looked at per message; enough to find the best few distinct topics
+
+
+# Entities that say where/when/how much, not what: blanked out of the signal so a place name or an
+# amount never pulls a message towards an example that happens to share it.
+_NOT_SIGNAL = frozenset({"lao", "province", "district", "subdistrict", "date", "month", "year", "amount"})
+
+
+class Analyzer:
+    """Steps 1, 2 and 5 for one text: normalise, extract entities, tokenise what is left."""
+
+    def __init__(self, data: NluData, laos: Sequence[Any] = (), cache_dir: Path | None = None) -> None:
+        self.normalize = Normalizer(data)
+        self.tokenizer = Tokenizer(data, [self.normalize(t) for t in lao_terms(laos)], cache_dir)
+        self.extractor = EntityExtractor(laos, self.normalize)
+
+    def __call__(self, text: str) -> tuple[str, tuple[Entity, ...], Analysis]:
+        normalized = self.normalize(text)
+        entities = self.extractor.extract(normalized)
+        signal = list(normalized)
+        for e in entities:
+            if e.kind in _NOT_SIGNAL:
+                signal[e.start : e.end] = " " * (e.end - e.start)
+        return normalized, entities, self.tokenizer.analyse("".join(signal))
+
+    def features(self, text: str) -> Features:
+        return featurize(self(text)[2])
 
 
 @dataclass(frozen=True)
 class _State:
     """Everything built from one version of the knowledge; replaced whole on reload."""
 
-    normalize: Normalizer
-    tokenizer: Tokenizer
+    analyzer: Analyzer
     index: IntentIndex
     thresholds: Thresholds
-    extractor: EntityExtractor
     key: str
 
 
@@ -58,7 +81,7 @@ class NluEngine:
         if thresholds is not None or weights is not None:
             th = thresholds or Thresholds.from_data(data.thresholds)
             decision = {k: getattr(th, k) for k in ("fallback_below", "answer_from", "max_candidates")}
-            calibration = {k: getattr(th, k) for k in ("slope", "center", "gap_weight")}
+            calibration = {k: getattr(th, k) for k in ("slope", "center", "gap_weight", "length_weight")}
             merged = {"weights": weights or data.thresholds.get("weights"), "calibration": calibration,
                       "decision": decision}
             data = replace(data, thresholds=merged, fingerprint=data.fingerprint + repr(merged))
@@ -81,9 +104,8 @@ class NluEngine:
 
     # ---- the pipeline -------------------------------------------------------------------------
     def analyse(self, text: str) -> tuple[str, Analysis]:
-        state = self._state
-        normalized = state.normalize(text)
-        return normalized, state.tokenizer.analyse(normalized)
+        normalized, _, analysis = self._state.analyzer(text)
+        return normalized, analysis
 
     def rank(self, analysis: Analysis, audience: str | None = None, index: IntentIndex | None = None,
              ) -> list[Ranked]:
@@ -96,25 +118,27 @@ class NluEngine:
 
     def classify(self, text: str, audience: str | None = None) -> NluResult:
         state = self._state
-        normalized, analysis = self.analyse(text)
-        verdict = decide(self.rank(analysis, audience, state.index), state.thresholds)
+        normalized, entities, analysis = state.analyzer(text)
+        verdict = decide(self.rank(analysis, audience, state.index), state.thresholds, len(analysis.tokens))
         return NluResult(
             text=text, normalized=normalized, tokens=analysis.tokens, intent=verdict.intent,
             topic=verdict.topic, confidence=verdict.confidence, decision=verdict.decision,
-            candidates=verdict.candidates, entities=state.extractor.extract(normalized), pii=find_pii(text),
+            candidates=verdict.candidates, entities=entities, pii=find_pii(text),
         )
 
 
-def rank_topics(scores: np.ndarray, index: IntentIndex) -> list[Ranked]:
-    top = np.argpartition(-scores, _SHORTLIST)[:_SHORTLIST] if len(scores) > _SHORTLIST else np.arange(len(scores))
+def rank_topics(scores: np.ndarray, index: IntentIndex, keep: int = 4) -> list[Ranked]:
+    """The best intent of each topic, best first; at most `keep` topics (3 candidates + the runner-up
+    the confidence needs), only positive scores."""
     ranked: list[Ranked] = []
     seen: set[str] = set()
-    for i in top[np.argsort(-scores[top], kind="stable")]:
+    for i in np.argsort(-scores, kind="stable").tolist():
+        if scores[i] <= 0 or len(ranked) == keep:
+            break
         topic = index.topics[i]
-        if scores[i] <= 0 or topic in seen:
-            continue
-        seen.add(topic)
-        ranked.append(Ranked(index.intent_ids[i], topic, float(scores[i])))
+        if topic not in seen:
+            seen.add(topic)
+            ranked.append(Ranked(index.intent_ids[i], topic, float(scores[i])))
     return ranked
 
 
@@ -131,11 +155,17 @@ def _build_state(kb: Any, cache_dir: Path | None) -> _State:
 
 def _make_state(examples: list[TrainingExample], laos: Sequence[Any], data: NluData, fingerprint: str,
                 cache_dir: Path | None) -> _State:
-    normalize = Normalizer(data)
-    tokenizer = Tokenizer(data, [normalize(t) for t in lao_terms(laos)], cache_dir)
+    analyzer = Analyzer(data, laos, cache_dir)
     thresholds = Thresholds.from_data(data.thresholds)
     weights = (data.thresholds or {}).get("weights")
-    key = cache_key(fingerprint, data.fingerprint, tokenizer.dictionary)
-    index = load_or_build(cache_dir, key, lambda: IntentIndex.build(
-        examples, lambda text: featurize(tokenizer.analyse(normalize(text))), weights))
-    return _State(normalize, tokenizer, index, thresholds, EntityExtractor(laos, normalize), key)
+    key = cache_key(fingerprint, data.fingerprint, analyzer.tokenizer.dictionary)
+    index = load_or_build(cache_dir, key, lambda: _serving_index(examples, analyzer, weights))
+    return _State(analyzer, index, thresholds, key)
+
+
+def _serving_index(examples: list[TrainingExample], analyzer: Analyzer, weights: dict[str, float] | None,
+                   ) -> IntentIndex:
+    """Built, then reduced to the merged matrix score() uses: that is what the disk cache holds."""
+    index = IntentIndex.build(examples, analyzer.features, weights)
+    index.scorer.prepare_for_serving()
+    return index

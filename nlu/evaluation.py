@@ -79,12 +79,19 @@ def measure(rows: Sequence[Row], predict: Callable[[Row], Prediction]) -> Metric
         stats[1] += hit
         stats[2] += p.decision == "answer"
         if not hit:
-            m.confused[(row.topic, "fallback" if fallback else str(p.topic))] += 1
+            m.confused[(row.topic, _shown(p))] += 1
     m.top1, m.top3, m.answered = (x / max(m.n_in, 1) for x in (top1, top3, answered))
     m.conf_wrong = wrong / max(len(rows), 1)
     m.oos_rej = rejected / max(m.n_oos, 1)
     m.per_topic = {t: (c[0], c[1], c[2]) for t, c in sorted(counts.items())}
     return m
+
+
+def _shown(p: Prediction) -> str:
+    """What a miss was taken for: the top topic, or the best candidate behind a fallback."""
+    if p.decision != "fallback":
+        return str(p.topic)
+    return f"{p.candidates[0]} (fallback)" if p.candidates else "fallback (no candidate)"
 
 
 def format_report(ours: Metrics, baseline: Metrics | None) -> str:

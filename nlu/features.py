@@ -8,20 +8,26 @@ CHAR_N = (3, 4)  # Thai 2-grams are in almost every text: slow to score and carr
 MAX_TOKENS = 400  # a 4,000-character message has ~1,000 tokens; the first few hundred carry the topic
 
 
-def char_ngrams(signal: str) -> Counter[str]:
+def char_ngram_list(signal: str) -> list[str]:
     """n-grams inside each space-separated chunk, padded with a space so chunk edges count (char_wb)."""
-    grams: Counter[str] = Counter()
+    grams: list[str] = []
     for chunk in signal.split():
         padded = f" {chunk} "
         size = len(padded)
         for n in CHAR_N:
-            grams.update(padded[i : i + n] for i in range(size - n + 1))
+            grams.extend(padded[i : i + n] for i in range(size - n + 1))
     return grams
+
+
+def word_feature_list(tokens: Sequence[str]) -> list[str]:
+    """Unigrams and adjacent bigrams; bigrams keep short phrases such as ไม่ + มา apart from มา alone."""
+    tokens = list(tokens[:MAX_TOKENS])
+    return tokens + [f"{a}|{b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def char_ngrams(signal: str) -> Counter[str]:
+    return Counter(char_ngram_list(signal))
 
 
 def word_features(tokens: Sequence[str]) -> Counter[str]:
-    """Unigrams and adjacent bigrams; bigrams keep short phrases such as ไม่ + มา apart from มา alone."""
-    tokens = tokens[:MAX_TOKENS]
-    grams: Counter[str] = Counter(tokens)
-    grams.update(f"{a}|{b}" for a, b in zip(tokens, tokens[1:]))
-    return grams
+    return Counter(word_feature_list(tokens))

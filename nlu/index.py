@@ -25,7 +25,7 @@ Features = tuple[Counter[str], Counter[str]]  # (character n-grams, words)
 
 def featurize(analysis: Analysis) -> Features:
     return char_ngrams(analysis.signal), word_features(analysis.tokens)
-INDEX_VERSION = "3"  # bump when the index layout or the features change
+INDEX_VERSION = "5"  # bump when the index layout or the features change
 
 
 def examples_from_kb(kb: Any) -> list[TrainingExample]:
@@ -69,11 +69,17 @@ class IntentIndex:
         return cls(intent_ids, intent_topics, [meta[i][1] for i in intent_ids],
                    IntentScorer(chars, words, topics, intent_topics, weights))
 
+    def __post_init__(self) -> None:
+        names = sorted(set(self.topics))
+        self.topic_ids = np.array([names.index(t) for t in self.topics], dtype=np.int64)
+        self._masks = {a: np.array([x in (a, "any") for x in self.audiences], dtype=bool)
+                       for a in ("citizen", "officer")}
+
     def audience_mask(self, audience: str | None) -> np.ndarray:
         """Intents a user of this audience may get (None or "any": all)."""
-        if audience in (None, "any"):
-            return np.ones(len(self.intent_ids), dtype=bool)
-        return np.array([a in (audience, "any") for a in self.audiences], dtype=bool)
+        if audience in self._masks:
+            return self._masks[audience]
+        return np.ones(len(self.intent_ids), dtype=bool)
 
 
 def cache_key(*parts: str) -> str:
@@ -108,7 +114,3 @@ def _remove_stale(directory: Path, keep: Path) -> None:
     for old in directory.glob("nlu-index-*.pickle"):
         if old != keep:
             old.unlink(missing_ok=True)
-
-
-def unique_terms(*groups: Iterable[str]) -> list[str]:
-    return sorted({t for group in groups for t in group if t})

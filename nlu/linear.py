@@ -1,54 +1,42 @@
-"""A multinomial logistic regression over topics, trained with L-BFGS (scipy) on the knowledge examples.
+"""A topic model beside the centroids: Complement Naive Bayes over both feature spaces.
 
-Why beside the centroids: the centroid of a diverse class (out_of_scope: shops, buses, hospitals ...) is
-weak, while a discriminative model learns what separates it from the LAO's topics. The two are mixed in
-IntentScorer with a weight chosen by cross-validation.
+Why: the centroid of a diverse class (out_of_scope: shops, buses, hospitals ...) is weak, while a
+discriminative view — what a topic's examples have that the *other* topics' examples lack — separates it.
+Complement NB (Rennie et al., 2003) gives that in closed form: training is one sparse product (~0.1 s),
+so cross-validation can rebuild it dozens of times. A logistic regression (L-BFGS) ranked no better on
+k-fold and took minutes to train.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, sparse
+from scipy import sparse
 
-L2 = 0.1  # weight penalty on the summed loss; about sklearn's C=10
-MAX_ITER = 30  # early stopping: more iterations fit the authored examples better and real messages worse
+ALPHA = 0.3  # additive smoothing of the complement counts
 
 
 class TopicModel:
-    """P(topic | features). `weights` is terms x topics (dense, term-major for one-gather scoring)."""
+    """Topic scores for a feature vector. `weights` is terms x topics, term-major for one-gather scoring."""
 
-    def __init__(self, weights: np.ndarray, bias: np.ndarray, topics: list[str]) -> None:
-        self.weights, self.bias, self.topics = weights, bias, topics
+    def __init__(self, weights: np.ndarray, topics: list[str]) -> None:
+        self.weights, self.topics = weights, topics
 
     @classmethod
     def fit(cls, x: sparse.csr_matrix, labels: list[str]) -> TopicModel:
         topics = sorted(set(labels))
-        y = np.array([topics.index(t) for t in labels])
-        n_terms, n_topics = x.shape[1], len(topics)
-        if n_topics < 2:
-            return cls(np.zeros((n_terms, n_topics), np.float32), np.zeros(n_topics, np.float32), topics)
-        onehot = np.zeros((len(y), n_topics), dtype=np.float32)
-        onehot[np.arange(len(y)), y] = 1.0
-        x = x.astype(np.float32)
-        xt = x.T.tocsr()  # the gradient needs x.T @ diff every step
-
-        def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            flat = flat.astype(np.float32)
-            w, b = flat[:-n_topics].reshape(n_terms, n_topics), flat[-n_topics:]
-            z = x @ w + b
-            z -= z.max(axis=1, keepdims=True)
-            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-            diff = np.exp(log_p) - onehot
-            value = -(log_p * onehot).sum() + 0.5 * L2 * (w * w).sum()
-            grad_w = xt @ diff + L2 * w
-            return float(value), np.concatenate([grad_w.ravel(), diff.sum(axis=0)]).astype(np.float64)
-
-        start = np.zeros(n_terms * n_topics + n_topics)
-        result = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": MAX_ITER})
-        flat = result.x
-        return cls(flat[:-n_topics].reshape(n_terms, n_topics).astype(np.float32),
-                   flat[-n_topics:].astype(np.float32), topics)
+        position = {t: i for i, t in enumerate(topics)}
+        onehot = sparse.csr_matrix((np.ones(len(labels), np.float32), ([position[t] for t in labels],
+                                    np.arange(len(labels)))), shape=(len(topics), len(labels)))
+        counts = np.asarray((onehot @ x).T.todense(), dtype=np.float64)  # terms x topics
+        complement = counts.sum(axis=1, keepdims=True) - counts + ALPHA
+        weights = -np.log(complement / complement.sum(axis=0, keepdims=True))
+        weights /= np.abs(weights).sum(axis=0, keepdims=True)  # length-normalised weights (CNB's "WCNB")
+        return cls(weights.astype(np.float32), topics)
 
     def probabilities(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
-        z = values @ self.weights[idx] + self.bias if len(idx) else self.bias.copy()
+        """Softmax of the standardised scores: scale-free, so it mixes with cosines on a fixed weight."""
+        if len(idx) == 0 or len(self.topics) < 2:
+            return np.full(len(self.topics), 1.0 / max(len(self.topics), 1), dtype=np.float32)
+        scores = values @ self.weights[idx]
+        z = (scores - scores.mean()) / (scores.std() + 1e-9)
         z = np.exp(z - z.max())
         return z / z.sum()

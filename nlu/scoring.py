@@ -13,7 +13,6 @@ term-major, so scoring a message is one gather of its terms' rows and one small 
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from nlu.features import char_ngrams, word_features
+from nlu.features import char_ngram_list, char_ngrams, word_feature_list, word_features
 from nlu.linear import TopicModel
 from nlu.tokenize import Analysis
 
@@ -55,13 +54,14 @@ class Space:
 
     def vector(self, doc: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
         """Known terms of one document: (term indices, L2-normalised weights)."""
-        vocab = self.vocab
-        pairs = [(vocab[t], c) for t, c in doc.items() if t in vocab]
-        if not pairs:
+        get = self.vocab.get
+        ids = np.fromiter((get(t, -1) for t in doc), dtype=np.int64, count=len(doc))
+        known = ids >= 0
+        if not known.any():
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-        tf = np.fromiter((1.0 + math.log(p[1]) for p in pairs), dtype=np.float32, count=len(pairs))
-        weights = tf * self.idf[idx]
+        counts = np.fromiter(doc.values(), dtype=np.float32, count=len(doc))[known]
+        idx = ids[known]
+        weights = (1.0 + np.log(counts)) * self.idf[idx]
         return idx, weights / np.linalg.norm(weights)
 
 
@@ -76,32 +76,32 @@ class SpaceIndex:
             cents[idx, intent] += w
         norms = np.linalg.norm(cents, axis=0)
         cents /= np.where(norms > 0, norms, 1.0)
-        self.centroids = cents.astype(np.float16)  # half the memory; cosines need no more precision
+        # float16 halves the memory of very large knowledge; cosines need no more precision than that
+        self.centroids = cents if cents.size <= CENTROID_BUDGET // 2 else cents.astype(np.float16)
         self.n_intents = n_intents
 
-    def similarities(self, doc: Counter[str]) -> np.ndarray:
-        """Cosine of the document to every intent's centroid."""
-        idx, w = self.space.vector(doc)
+    def similarities(self, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Cosine of a document (its `vector()`) to every intent's centroid."""
         if len(idx) == 0:
             return np.zeros(self.n_intents, dtype=np.float32)
-        return w @ self.centroids[idx].astype(np.float32)
+        rows = self.centroids[idx]
+        return w @ (rows if rows.dtype == np.float32 else rows.astype(np.float32))
 
     def vector(self, doc: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
         return self.space.vector(doc)
 
 
-def joint_vector(chars: SpaceIndex, words: SpaceIndex, char_doc: Counter[str], word_doc: Counter[str],
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def joint_vector(chars: SpaceIndex, char_vec: tuple[np.ndarray, np.ndarray],
+                 word_vec: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The topic model's input: both spaces side by side, mixed TOPIC_FEATURE_MIX."""
-    ci, cv = chars.vector(char_doc)
-    wi, wv = words.vector(word_doc)
+    (ci, cv), (wi, wv) = char_vec, word_vec
     return (np.concatenate([ci, wi + len(chars.space.vocab)]),
             np.concatenate([cv * TOPIC_FEATURE_MIX[0], wv * TOPIC_FEATURE_MIX[1]]))
 
 
 def joint_matrix(chars: SpaceIndex, words: SpaceIndex, features: Sequence[tuple[Counter[str], Counter[str]]],
                  ) -> sparse.csr_matrix:
-    rows = [joint_vector(chars, words, c, w) for c, w in features]
+    rows = [joint_vector(chars, chars.vector(c), words.vector(w)) for c, w in features]
     indptr = np.cumsum([0] + [len(r[0]) for r in rows])
     shape = (len(rows), len(chars.space.vocab) + len(words.space.vocab))
     if not rows:
@@ -125,10 +125,75 @@ class IntentScorer:
 
     def signals_from_features(self, chars: Counter[str], words: Counter[str]) -> dict[str, np.ndarray]:
         """Per intent: cosine to its char and word centroids, and P(its topic) from the topic model."""
-        idx, values = joint_vector(self.chars, self.words, chars, words)
-        topic = self.topics.probabilities(idx, values)[self.intent_topic]
-        return {"char": self.chars.similarities(chars), "word": self.words.similarities(words), "topic": topic}
+        if self.chars.centroids is None:
+            raise RuntimeError("this scorer was prepared for serving; build a fresh index for signals")
+        char_vec, word_vec = self.chars.vector(chars), self.words.vector(words)
+        topic = self.topics.probabilities(*joint_vector(self.chars, char_vec, word_vec))[self.intent_topic]
+        return {"char": self.chars.similarities(*char_vec), "word": self.words.similarities(*word_vec),
+                "topic": topic}
 
     def score(self, analysis: Analysis) -> np.ndarray:
-        signals = self.signals(analysis)
-        return sum(self.weights[name] * signals[name] for name in SIGNALS)
+        """The weighted sum of the three signals, in one pass (see FastScorer)."""
+        if getattr(self, "_fast", None) is None:
+            self._fast = FastScorer(self)
+        return self._fast.score(analysis)
+
+    def prepare_for_serving(self) -> None:
+        """Build the merged matrix and drop the per-signal ones it copies (half the index memory).
+
+        Afterwards only score() works; signals() is for calibration, which never calls this.
+        """
+        if getattr(self, "_fast", None) is None:
+            self._fast = FastScorer(self)
+        self.chars.centroids = self.words.centroids = None  # type: ignore[assignment]
+        self.topics.weights = None  # type: ignore[assignment]
+
+
+class FastScorer:
+    """IntentScorer.score with the two spaces and the topic model merged into one term x column matrix.
+
+    One vocabulary lookup pass, one row gather and one matrix-vector product per message. The intent
+    columns hold the weighted centroids (char rows x w_char, word rows x w_word), the topic columns the
+    topic model's weights (rows scaled by TOPIC_FEATURE_MIX), so one product with the message's unit
+    char and word vectors stacked gives the mixed centroid score and the topic model's input at once.
+    """
+
+    def __init__(self, scorer: IntentScorer) -> None:
+        chars, words, w = scorer.chars, scorer.words, scorer.weights
+        self.n_char = len(chars.space.vocab)
+        self.vocab = {**chars.space.vocab, **{"\x01" + t: i + self.n_char for t, i in words.space.vocab.items()}}
+        self.idf = np.concatenate([chars.space.idf, words.space.idf])
+        n_terms, self.n_intents = len(self.idf), chars.n_intents
+        topic_w = scorer.topics.weights
+        shape = (n_terms, self.n_intents + topic_w.shape[1])
+        # filled block by block in its final type: no full-size temporary copies at start-up
+        self.matrix = np.empty(shape, dtype=np.float32 if shape[0] * shape[1] <= CENTROID_BUDGET else np.float16)
+        self.matrix[: self.n_char, : self.n_intents] = chars.centroids * np.float32(w["char"])
+        self.matrix[self.n_char :, : self.n_intents] = words.centroids * np.float32(w["word"])
+        self.matrix[: self.n_char, self.n_intents :] = topic_w[: self.n_char] * TOPIC_FEATURE_MIX[0]
+        self.matrix[self.n_char :, self.n_intents :] = topic_w[self.n_char :] * TOPIC_FEATURE_MIX[1]
+        self.intent_topic, self.topic_weight = scorer.intent_topic, w["topic"]
+
+    def score(self, analysis: Analysis) -> np.ndarray:
+        grams = Counter(char_ngram_list(analysis.signal))
+        grams.update("\x01" + f for f in word_feature_list(analysis.tokens))
+        vocab = self.vocab
+        known = [(vocab[g], c) for g, c in grams.items() if g in vocab]
+        if not known:
+            return np.zeros(self.n_intents, dtype=np.float32)
+        idx = np.array([k[0] for k in known], dtype=np.int64)
+        counts = np.array([k[1] for k in known], dtype=np.float32)
+        weights = (1.0 + np.log(counts)) * self.idf[idx]
+        is_char = idx < self.n_char
+        for part in (is_char, ~is_char):  # each space's vector has unit length, as in training
+            norm = np.linalg.norm(weights[part])
+            if norm > 0:
+                weights[part] /= norm
+        rows = self.matrix[idx]
+        out = weights @ (rows if rows.dtype == np.float32 else rows.astype(np.float32))
+        topic = out[self.n_intents :]
+        if len(topic) > 1 and self.topic_weight:
+            z = (topic - topic.mean()) / (topic.std() + 1e-9)
+            z = np.exp(z - z.max())
+            out[: self.n_intents] += self.topic_weight * (z / z.sum())[self.intent_topic]
+        return out[: self.n_intents]

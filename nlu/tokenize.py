@@ -22,6 +22,7 @@ from nlu.resources import NluData
 _LOADED: set[str] = set()  # nlpo3 refuses to load a name twice, so remember what this process loaded
 _LOCK = threading.Lock()
 _NOT_WORD = re.compile(r"^[\W_]+$")
+_NUMBER = re.compile(r"^[\d.,:/\-]+$")  # house numbers, times, counts: no topic in them
 _SAFE_FROM = 300  # safe mode avoids worst-case backtracking on long ambiguous text
 COURTESY_MIN_REST = 3  # content words needed before greetings/thanks count as wrapping, not as the message
 
@@ -81,7 +82,7 @@ class Tokenizer:
         tokens: list[str] = []
         pieces: list[str] = []
         for word in self.words(text):
-            if word.isspace() or (_NOT_WORD.match(word) and word != self._laugh):
+            if word.isspace() or _NUMBER.match(word) or (_NOT_WORD.match(word) and word != self._laugh):
                 pieces.append(" ")
                 continue
             word = self._token_map.get(word, word)
