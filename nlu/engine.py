@@ -129,16 +129,17 @@ class NluEngine:
 
 def rank_topics(scores: np.ndarray, index: IntentIndex, keep: int = 4) -> list[Ranked]:
     """The best intent of each topic, best first; at most `keep` topics (3 candidates + the runner-up
-    the confidence needs), only positive scores."""
+    the confidence needs), only positive scores. Intents are grouped by topic in the index, so this is
+    one per-topic maximum over all intents and a short loop over the few best topics."""
+    grouped = scores[index.by_topic]
+    best = np.maximum.reduceat(grouped, index.topic_starts)
     ranked: list[Ranked] = []
-    seen: set[str] = set()
-    for i in np.argsort(-scores, kind="stable").tolist():
-        if scores[i] <= 0 or len(ranked) == keep:
+    for t in np.argsort(-best, kind="stable")[:keep].tolist():
+        if best[t] <= 0:
             break
-        topic = index.topics[i]
-        if topic not in seen:
-            seen.add(topic)
-            ranked.append(Ranked(index.intent_ids[i], topic, float(scores[i])))
+        start, end = index.topic_starts[t], index.topic_ends[t]
+        i = int(index.by_topic[start + int(np.argmax(grouped[start:end]))])
+        ranked.append(Ranked(index.intent_ids[i], index.topics[i], float(scores[i])))
     return ranked
 
 

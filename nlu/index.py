@@ -25,7 +25,7 @@ Features = tuple[Counter[str], Counter[str]]  # (character n-grams, words)
 
 def featurize(analysis: Analysis) -> Features:
     return char_ngrams(analysis.signal), word_features(analysis.tokens)
-INDEX_VERSION = "5"  # bump when the index layout or the features change
+INDEX_VERSION = "8"  # bump when the index layout or the features change
 
 
 def examples_from_kb(kb: Any) -> list[TrainingExample]:
@@ -72,6 +72,11 @@ class IntentIndex:
     def __post_init__(self) -> None:
         names = sorted(set(self.topics))
         self.topic_ids = np.array([names.index(t) for t in self.topics], dtype=np.int64)
+        # intents grouped by topic (stable: intent order kept inside a group) for rank_topics
+        self.by_topic = np.argsort(self.topic_ids, kind="stable")
+        sizes = np.bincount(self.topic_ids, minlength=len(names))
+        self.topic_ends = np.cumsum(sizes)
+        self.topic_starts = self.topic_ends - sizes
         self._masks = {a: np.array([x in (a, "any") for x in self.audiences], dtype=bool)
                        for a in ("citizen", "officer")}
 

@@ -9,7 +9,7 @@ probability; the weights are chosen by cross-validation (knowledge/nlu/threshold
 Centroids beat nearest-example similarity on long complaints that mix several things: the centroid
 rewards the vocabulary an intent's examples share, not one lucky phrasing (measured by k-fold in
 `thongthin nlu calibrate`, where the nearest-example signals got zero weight). They are stored dense and
-term-major, so scoring a message is one gather of its terms' rows and one small matrix-vector product.
+term-major for calibration; serving uses a sparse copy merged with the topic model (nlu/fastscore.py).
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from nlu.features import char_ngram_list, char_ngrams, word_feature_list, word_features
+from nlu.fastscore import FastScorer
+from nlu.features import char_ngrams, word_features
 from nlu.linear import TopicModel
 from nlu.tokenize import Analysis
 
@@ -133,7 +134,7 @@ class IntentScorer:
                 "topic": topic}
 
     def score(self, analysis: Analysis) -> np.ndarray:
-        """The weighted sum of the three signals, in one pass (see FastScorer)."""
+        """The weighted sum of the three signals, in one pass (see nlu/fastscore.py)."""
         if getattr(self, "_fast", None) is None:
             self._fast = FastScorer(self)
         return self._fast.score(analysis)
@@ -147,53 +148,3 @@ class IntentScorer:
             self._fast = FastScorer(self)
         self.chars.centroids = self.words.centroids = None  # type: ignore[assignment]
         self.topics.weights = None  # type: ignore[assignment]
-
-
-class FastScorer:
-    """IntentScorer.score with the two spaces and the topic model merged into one term x column matrix.
-
-    One vocabulary lookup pass, one row gather and one matrix-vector product per message. The intent
-    columns hold the weighted centroids (char rows x w_char, word rows x w_word), the topic columns the
-    topic model's weights (rows scaled by TOPIC_FEATURE_MIX), so one product with the message's unit
-    char and word vectors stacked gives the mixed centroid score and the topic model's input at once.
-    """
-
-    def __init__(self, scorer: IntentScorer) -> None:
-        chars, words, w = scorer.chars, scorer.words, scorer.weights
-        self.n_char = len(chars.space.vocab)
-        self.vocab = {**chars.space.vocab, **{"\x01" + t: i + self.n_char for t, i in words.space.vocab.items()}}
-        self.idf = np.concatenate([chars.space.idf, words.space.idf])
-        n_terms, self.n_intents = len(self.idf), chars.n_intents
-        topic_w = scorer.topics.weights
-        shape = (n_terms, self.n_intents + topic_w.shape[1])
-        # filled block by block in its final type: no full-size temporary copies at start-up
-        self.matrix = np.empty(shape, dtype=np.float32 if shape[0] * shape[1] <= CENTROID_BUDGET else np.float16)
-        self.matrix[: self.n_char, : self.n_intents] = chars.centroids * np.float32(w["char"])
-        self.matrix[self.n_char :, : self.n_intents] = words.centroids * np.float32(w["word"])
-        self.matrix[: self.n_char, self.n_intents :] = topic_w[: self.n_char] * TOPIC_FEATURE_MIX[0]
-        self.matrix[self.n_char :, self.n_intents :] = topic_w[self.n_char :] * TOPIC_FEATURE_MIX[1]
-        self.intent_topic, self.topic_weight = scorer.intent_topic, w["topic"]
-
-    def score(self, analysis: Analysis) -> np.ndarray:
-        grams = Counter(char_ngram_list(analysis.signal))
-        grams.update("\x01" + f for f in word_feature_list(analysis.tokens))
-        vocab = self.vocab
-        known = [(vocab[g], c) for g, c in grams.items() if g in vocab]
-        if not known:
-            return np.zeros(self.n_intents, dtype=np.float32)
-        idx = np.array([k[0] for k in known], dtype=np.int64)
-        counts = np.array([k[1] for k in known], dtype=np.float32)
-        weights = (1.0 + np.log(counts)) * self.idf[idx]
-        is_char = idx < self.n_char
-        for part in (is_char, ~is_char):  # each space's vector has unit length, as in training
-            norm = np.linalg.norm(weights[part])
-            if norm > 0:
-                weights[part] /= norm
-        rows = self.matrix[idx]
-        out = weights @ (rows if rows.dtype == np.float32 else rows.astype(np.float32))
-        topic = out[self.n_intents :]
-        if len(topic) > 1 and self.topic_weight:
-            z = (topic - topic.mean()) / (topic.std() + 1e-9)
-            z = np.exp(z - z.max())
-            out[: self.n_intents] += self.topic_weight * (z / z.sum())[self.intent_topic]
-        return out[: self.n_intents]

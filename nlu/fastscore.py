@@ -1,0 +1,149 @@
+"""IntentScorer.score compiled for serving: numeric feature ids, a sparse centroid matrix, no Counters.
+
+Profiling `classify` showed ~75 % of the scoring time in Python-level work per message (building
+n-gram strings and Counters, dict lookups, a dozen small numpy calls), not in arithmetic. So:
+  * GramCoder turns a signal's character 3-4-grams into integers in a few vectorised numpy steps
+    (each character -> a small code, a gram -> its codes packed into one uint64) and finds their term
+    ids by binary search in a sorted array — the same grams `features.char_ngram_list` yields;
+  * the intent centroids (weighted char and word rows) are one CSR matrix, terms x intents: a message
+    touches only the non-zero cells of its own terms (~3 % of a dense row), so the cost grows with the
+    terms' spread over intents rather than with the number of intents;
+  * the topic model's weights stay dense (terms x topics; a few dozen columns).
+The result is the same sum as IntentScorer.signals() weighted (tests/nlu/test_fastscore.py checks it).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+from nlu.features import CHAR_N, word_feature_list
+from nlu.tokenize import Analysis
+
+if TYPE_CHECKING:
+    from nlu.scoring import IntentScorer
+
+_BMP = 0x10000  # characters outside the Basic Multilingual Plane (emoji) never occur in the vocabulary
+MAX_TF = 10_000  # a term's count in one message (4,000 characters) never gets near this
+DENSE_CELLS = 16_000_000  # float32 cells (64 MB) up to which the merged matrix stays dense
+
+
+class GramCoder:
+    """Character 3-4-gram -> term id, vectorised.
+
+    Every character gets a small code (1..K, in `bits` bits); any character the vocabulary never uses
+    gets ALL ones, which no term contains. A gram is its codes packed into one uint64 (a 3-gram is below
+    2**(3*bits), a 4-gram above it: codes are never 0). Grams that char_wb would not yield (an inner
+    space) or that hold an unknown character are simply not found in the sorted code array, so no
+    validity masks are needed: a message costs a dozen numpy calls whatever its length.
+    """
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        alphabet = sorted({ch for term in vocab for ch in term})
+        self.bits = np.uint64((len(alphabet) + 1).bit_length())
+        if CHAR_N != (3, 4) or 4 * int(self.bits) > 63 or any(ord(ch) >= _BMP for ch in alphabet):
+            raise ValueError("alphabet too large for packed n-gram codes")
+        unknown = (1 << int(self.bits)) - 1
+        self.table = np.full(_BMP, unknown, dtype=np.uint64)
+        for code, ch in enumerate(alphabet, start=1):
+            self.table[ord(ch)] = code
+        packed = {self._pack(term): i for term, i in vocab.items()}
+        order = sorted(packed)
+        # a sentinel above every code: searchsorted never returns an index past the end
+        self.codes = np.array([*order, np.iinfo(np.uint64).max], dtype=np.uint64)
+        self.ids = np.array([*(packed[c] for c in order), -1], dtype=np.int64)
+
+    def _pack(self, term: str) -> int:
+        value = 0
+        for ch in term:
+            value = (value << int(self.bits)) | int(self.table[ord(ch)])
+        return value
+
+    def ids_of(self, signal: str) -> np.ndarray:
+        """Term ids of the char_wb 3- and 4-grams of `signal` (one id per occurrence)."""
+        points = np.frombuffer(f" {signal} ".encode("utf-32-le"), dtype=np.uint32)
+        if len(points) < 3:
+            return np.empty(0, dtype=np.int64)
+        c = self.table[np.minimum(points, _BMP - 1)]  # U+FFFF is never in the alphabet
+        bits = self.bits
+        v3 = (c[:-2] << bits | c[1:-1]) << bits | c[2:]
+        grams = np.concatenate([v3, v3[:-1] << bits | c[3:]])
+        pos = np.searchsorted(self.codes, grams)
+        return self.ids[pos[self.codes[pos] == grams]]
+
+
+class FastScorer:
+    """The weighted sum of IntentScorer's three signals for one analysed message, in one pass.
+
+    Intent and topic columns sit side by side in one term-major matrix, dense while it stays within
+    DENSE_CELLS (a gather of the message's rows and one product: fewest numpy calls, and numpy's fixed
+    cost per call is what dominates a short message), else the intent part is sparse (CSR), so very
+    large knowledge costs what its terms' non-zero cells cost, not terms x intents.
+    """
+
+    def __init__(self, scorer: IntentScorer) -> None:
+        from nlu.scoring import TOPIC_FEATURE_MIX  # here, not at module level: scoring imports this module
+
+        chars, words, w = scorer.chars, scorer.words, scorer.weights
+        self.n_char, self.n_intents = len(chars.space.vocab), chars.n_intents
+        self.coder = GramCoder(chars.space.vocab)
+        self.word_ids = {t: i + self.n_char for t, i in words.space.vocab.items()}
+        self.idf = np.concatenate([chars.space.idf, words.space.idf]).astype(np.float32)
+        self.log_tf = np.zeros(MAX_TF + 1, dtype=np.float32)  # sublinear tf, indexed by the count
+        self.log_tf[1:] = 1.0 + np.log(np.arange(1, MAX_TF + 1, dtype=np.float32))
+        cents = [chars.centroids.astype(np.float32) * np.float32(w["char"]),
+                 words.centroids.astype(np.float32) * np.float32(w["word"])]
+        topic_w = scorer.topics.weights.astype(np.float32)
+        topic_w[: self.n_char] *= TOPIC_FEATURE_MIX[0]
+        topic_w[self.n_char :] *= TOPIC_FEATURE_MIX[1]
+        self.dense = len(self.idf) * (self.n_intents + topic_w.shape[1]) <= DENSE_CELLS
+        if self.dense:
+            self.matrix = np.hstack([np.vstack(cents), topic_w])
+        else:
+            merged = sparse.vstack([sparse.csr_matrix(c) for c in cents]).tocsr()
+            self.indptr, self.indices, self.data = merged.indptr.astype(np.int64), merged.indices, merged.data
+            self.matrix = topic_w
+        self.intent_topic, self.topic_weight = scorer.intent_topic, float(w["topic"])
+
+    def terms(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct term ids of a message (char terms first) and their TF-IDF weights, each space's part
+        of unit length as in training. Counting in a Counter beats numpy's unique on short messages."""
+        counts = Counter(self.coder.ids_of(analysis.signal).tolist())
+        n_char = len(counts)
+        counts.update(i for i in map(self.word_ids.get, word_feature_list(analysis.tokens)) if i is not None)
+        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+        weights = self.log_tf[np.minimum(tf, len(self.log_tf) - 1)] * self.idf[ids]
+        for part in (weights[:n_char], weights[n_char:]):
+            norm = float(np.sqrt(part @ part))
+            if norm > 0:
+                part /= norm
+        return ids, weights
+
+    def score(self, analysis: Analysis) -> np.ndarray:
+        ids, weights = self.terms(analysis)
+        if not len(ids):
+            return np.zeros(self.n_intents, dtype=np.float32)
+        if self.dense:
+            out = weights @ self.matrix[ids]
+            intents, topic = out[: self.n_intents], out[self.n_intents :]
+        else:
+            intents, topic = self._sparse_scores(ids, weights), weights @ self.matrix[ids]
+        if len(topic) > 1 and self.topic_weight:
+            centred = topic - topic.mean()
+            z = np.exp(centred * (1.0 / (np.sqrt(centred @ centred / len(topic)) + 1e-9)))
+            intents += (self.topic_weight / z.sum()) * z[self.intent_topic]
+        return intents
+
+    def _sparse_scores(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """weights @ centroids[ids] over the non-zero cells only (a gather and one bincount)."""
+        starts = self.indptr[ids]
+        lengths = self.indptr[ids + 1] - starts
+        ends = np.cumsum(lengths)
+        if not len(ends) or ends[-1] == 0:
+            return np.zeros(self.n_intents, dtype=np.float32)
+        cells = np.arange(ends[-1]) + np.repeat(starts - ends + lengths, lengths)
+        return np.bincount(self.indices[cells], weights=self.data[cells] * np.repeat(weights, lengths),
+                           minlength=self.n_intents).astype(np.float32)
