@@ -6,6 +6,7 @@ event stays pending until another worker reclaims it (XAUTOCLAIM).
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ return 1
 """
 
 
+_MAX_BATCH = 64  # webhook bodies per Redis call; bounds the script's size
+
+
 @dataclass(frozen=True, slots=True)
 class QueuedEvent:
     """One stream entry: the raw LINE event plus its queue bookkeeping."""
@@ -87,11 +91,40 @@ class EventQueue:
         self.dedupe_ttl_s = dedupe_ttl_s
         self._enqueue = redis.register_script(_ENQUEUE)
         self._complete = redis.register_script(_COMPLETE)
+        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[list[int]]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def enqueue(self, events: list[dict[str, Any]]) -> list[int]:
-        """Enqueue events; returns each one's chat sequence number, or 0 for a duplicate."""
+        """Enqueue events durably; returns each one's chat sequence number, or 0 for a duplicate.
+
+        Concurrent callers are grouped into one Redis call (group commit): each caller still waits until its
+        own events are stored, but a busy webhook pays one round trip per batch instead of per request.
+        """
         if not events:
             return []
+        done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((events, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:_MAX_BATCH], self._waiting[_MAX_BATCH:]
+            try:
+                seqs = await self._store([e for events, _ in batch for e in events])
+            except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            start = 0
+            for events, done in batch:
+                if not done.done():
+                    done.set_result(seqs[start:start + len(events)])
+                start += len(events)
+
+    async def _store(self, events: list[dict[str, Any]]) -> list[int]:
         keys: list[str] = [self.keys.stream]
         args: list[Any] = [self.dedupe_ttl_s]
         for event in events:

@@ -138,3 +138,14 @@ async def test_completed_event_run_again_is_skipped(redis_client, prefix):
 
 async def test_empty_enqueue_is_a_no_op(redis_client, prefix):
     assert await make_queue(redis_client, prefix).enqueue([]) == []
+
+
+async def test_concurrent_enqueues_are_grouped_but_each_caller_gets_its_own_result(redis_client, prefix):
+    queue = make_queue(redis_client, prefix)
+    user = user_id("group-commit")
+    events = [text_event(f"ข้อความ {i}", user) for i in range(40)]
+    results = await asyncio.gather(*(queue.enqueue([e]) for e in events), queue.enqueue([events[0]]))
+    seqs = [r[0] for r in results[:-1]]
+    assert sorted(seqs) == list(range(1, 41))  # every event stored once, in one chat sequence
+    assert results[-1] == [0]  # the repeat of event 0 (same webhookEventId) is a duplicate
+    assert await queue.backlog() == 40
