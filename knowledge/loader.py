@@ -32,7 +32,7 @@ from knowledge.yamlsrc import YamlDoc, YamlSyntaxError, read_yaml
 
 PACKAGE_ROOT = Path(__file__).parent
 FOLDERS = ("sources", "services", "helpdesk", "intents", "laos", "nlu")
-TOP_FILES = ("topics.yaml", "regions.yaml", "responses.yaml")
+TOP_FILES = ("topics.yaml", "regions.yaml", "responses.yaml", "followups.yaml")
 
 
 def load_knowledge(root: Path | None = None) -> KnowledgeBase:
