@@ -41,10 +41,14 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
+    CreateRichMenuAliasRequest,
     ErrorResponse,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
+    UpdateRichMenuAliasRequest,
 )
 
 from bot.messages import OutMessage
@@ -60,6 +64,8 @@ RETRY_KEY_NAMESPACE = uuid.UUID("8a3f6c52-5d1e-4f0b-9a7c-3b2e1d0c4f65")
 SENDING_REPLY, SENT_REPLY, SENT_REPLY_ASSUMED = "sending:reply", "sent:reply", "sent:reply-assumed"
 UNSENT_REPLY = "unsent:reply"  # LINE refused the reply (429) without processing it: safe to try again
 SENDING_PUSH, SENT_PUSH, SENT_NOTHING = "sending:push", "sent:push", "sent:nothing"
+
+LOCAL_MODE_NO_MENUS = "No rich menus in local mode (no LINE channel configured)"
 
 DeliveryStatus = Literal["replied", "pushed", "assumed", "skipped", "failed"]
 
@@ -448,6 +454,105 @@ class LineGateway:
         ceiling = min(self.max_backoff_s, self.backoff_base_s * 2**attempt)
         return ceiling * random.uniform(0.5, 1.0)  # jitter spreads out workers retrying together
 
+    # ---- rich menus (driven by bot/richmenu.py; ids and JSON in LINE's own camelCase shape) ----------------
+
+    async def _rich_menu_call(
+        self, endpoint: str, method: Callable[..., Awaitable[ApiResponse]], *args: Any,
+        retries: int | None = None,
+    ) -> ApiResponse:
+        return await self._call(endpoint, lambda: method(*args, _request_timeout=self.timeout_s), retries)
+
+    async def create_rich_menu(self, menu: dict[str, Any]) -> str:
+        """Create a rich menu from its LINE JSON; returns the new rich menu id."""
+        request = RichMenuRequest.from_dict(menu)
+        api = self._messaging
+        response = await self._rich_menu_call("richmenu.create", api.create_rich_menu_with_http_info, request)
+        return str(response.data.rich_menu_id)
+
+    async def upload_rich_menu_image(self, rich_menu_id: str, image: bytes, content_type: str) -> None:
+        """Attach the image (JPEG or PNG) on the data API host; LINE accepts one image per menu, once."""
+        if self._blob is None:
+            raise RuntimeError("LineGateway.start() was not awaited")
+        blob = self._blob
+        headers = {"Content-Type": content_type}
+        await self._call("richmenu.image", lambda: blob.set_rich_menu_image_with_http_info(
+            rich_menu_id, bytes(image), _headers=headers, _request_timeout=self.timeout_s))
+
+    async def list_rich_menus(self) -> list[dict[str, Any]]:
+        """Every rich menu of the channel, as LINE JSON (richMenuId, name, size, areas, ...)."""
+        api = self._messaging
+        response = await self._rich_menu_call("richmenu.list", api.get_rich_menu_list_with_http_info)
+        return [menu.to_dict() for menu in response.data.richmenus]
+
+    async def delete_rich_menu(self, rich_menu_id: str) -> None:
+        api = self._messaging
+        await self._rich_menu_call("richmenu.delete", api.delete_rich_menu_with_http_info, rich_menu_id)
+
+    async def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        api = self._messaging
+        await self._rich_menu_call("richmenu.default", api.set_default_rich_menu_with_http_info, rich_menu_id)
+
+    async def list_rich_menu_aliases(self) -> dict[str, str]:
+        """Alias id -> rich menu id."""
+        api = self._messaging
+        response = await self._rich_menu_call("richmenu.aliases", api.get_rich_menu_alias_list_with_http_info)
+        return {alias.rich_menu_alias_id: alias.rich_menu_id for alias in response.data.aliases}
+
+    async def get_rich_menu_alias(self, alias_id: str) -> str | None:
+        """The rich menu id an alias points to, or None when the alias does not exist."""
+        api = self._messaging
+        try:
+            response = await self._rich_menu_call(
+                "richmenu.alias", api.get_rich_menu_alias_with_http_info, alias_id, retries=1)
+        except LineApiError as error:
+            if error.status in (400, 404):  # LINE answers an unknown alias with a client error
+                return None
+            raise
+        return str(response.data.rich_menu_id)
+
+    async def create_rich_menu_alias(self, alias_id: str, rich_menu_id: str) -> None:
+        request = CreateRichMenuAliasRequest(rich_menu_alias_id=alias_id, rich_menu_id=rich_menu_id)
+        api = self._messaging
+        await self._rich_menu_call(
+            "richmenu.alias_create", api.create_rich_menu_alias_with_http_info, request)
+
+    async def update_rich_menu_alias(self, alias_id: str, rich_menu_id: str) -> None:
+        request = UpdateRichMenuAliasRequest(rich_menu_id=rich_menu_id)
+        api = self._messaging
+        await self._rich_menu_call(
+            "richmenu.alias_update", api.update_rich_menu_alias_with_http_info, alias_id, request)
+
+    async def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        """Show this menu to one user (replaces any menu linked before; takes effect at once)."""
+        api = self._messaging
+        await self._rich_menu_call(
+            "richmenu.link", api.link_rich_menu_id_to_user_with_http_info, user_id, rich_menu_id)
+
+    async def link_rich_menu_to_users(self, rich_menu_id: str, user_ids: Sequence[str]) -> None:
+        """Bulk link (at most 500 users per call; LINE applies it asynchronously)."""
+        request = RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=list(user_ids))
+        api = self._messaging
+        await self._rich_menu_call(
+            "richmenu.bulk_link", api.link_rich_menu_id_to_users_with_http_info, request)
+
+    async def unlink_rich_menu(self, user_id: str) -> None:
+        """Back to the default menu for this user."""
+        api = self._messaging
+        await self._rich_menu_call(
+            "richmenu.unlink", api.unlink_rich_menu_id_from_user_with_http_info, user_id)
+
+    async def get_user_rich_menu(self, user_id: str) -> str | None:
+        """The menu linked to this user, or None (LINE answers 404 when only the default applies)."""
+        api = self._messaging
+        try:
+            response = await self._rich_menu_call(
+                "richmenu.user", api.get_rich_menu_id_of_user_with_http_info, user_id)
+        except LineApiError as error:
+            if error.status == 404:
+                return None
+            raise
+        return str(response.data.rich_menu_id)
+
 
 async def _record_failure(
     key: str, method: Literal["reply", "push"], error: LineApiError, ledger: DeliveryLedger
@@ -548,6 +653,47 @@ class NullGateway:
         taken = [batch for batch in self.sent if to is None or batch.to == to]
         self.sent = [batch for batch in self.sent if not (to is None or batch.to == to)]
         return [message for batch in taken for message in batch.messages]
+
+    # ---- rich menus: local mode has none; role changes still run through the same calls ---------------
+
+    async def create_rich_menu(self, menu: dict[str, Any]) -> str:
+        raise LineApiError("richmenu.create", None, LOCAL_MODE_NO_MENUS)
+
+    async def upload_rich_menu_image(self, rich_menu_id: str, image: bytes, content_type: str) -> None:
+        raise LineApiError("richmenu.image", None, LOCAL_MODE_NO_MENUS)
+
+    async def list_rich_menus(self) -> list[dict[str, Any]]:
+        return []
+
+    async def delete_rich_menu(self, rich_menu_id: str) -> None:
+        return None
+
+    async def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        return None
+
+    async def list_rich_menu_aliases(self) -> dict[str, str]:
+        return {}
+
+    async def get_rich_menu_alias(self, alias_id: str) -> str | None:
+        return None
+
+    async def create_rich_menu_alias(self, alias_id: str, rich_menu_id: str) -> None:
+        return None
+
+    async def update_rich_menu_alias(self, alias_id: str, rich_menu_id: str) -> None:
+        return None
+
+    async def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        return None
+
+    async def link_rich_menu_to_users(self, rich_menu_id: str, user_ids: Sequence[str]) -> None:
+        return None
+
+    async def unlink_rich_menu(self, user_id: str) -> None:
+        return None
+
+    async def get_user_rich_menu(self, user_id: str) -> str | None:
+        return None
 
 
 def gateway_from_settings(settings: Settings) -> Gateway:

@@ -5,7 +5,8 @@ Semantics modelled on LINE's reference (see ../shared/research/line.md):
 - `X-Line-Retry-Key` is accepted on push and multicast only (400 on reply); repeating an accepted key
   gives 409 with `x-line-accepted-request-id`;
 - a request that was accepted counts as delivered even if the caller never reads the answer (a delayed answer
-  and a client that disconnects meanwhile still mean the user got the message, as with the real platform).
+  and a client that disconnects meanwhile still mean the user got the message, as with the real platform);
+- rich menus, their images, aliases, the default menu and per-user links: see richmenus.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakeline.richmenus import RichMenuApi
 from tests.fakeline.validation import Detail, RequestValidator
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE answers 413 above 2 MB
@@ -85,7 +87,7 @@ class _Token:
     expired: bool = False
 
 
-class FakeLineState:
+class FakeLineState(RichMenuApi):
     """Recorded calls, reply tokens, retry keys and injected failures of one fake LINE API."""
 
     def __init__(self, access_token: str, validator: RequestValidator, strict_tokens: bool = False) -> None:
@@ -107,6 +109,7 @@ class FakeLineState:
             self._delays: list[_Rule] = []
             self._profiles: dict[str, dict[str, Any]] = {}
             self._contents: dict[str, tuple[bytes, str]] = {}
+            self._rich_menu_reset()
 
     def register_reply_token(self, token: str, user_id: str) -> None:
         with self._lock:
@@ -225,6 +228,8 @@ class FakeLineState:
     def _route(
         self, method: str, path: str, headers: dict[str, str], body: Any, raw: bytes, request_id: str
     ) -> Answer:
+        if (rich_menu := self._rich_menu_route(method, path, headers, body, raw)) is not None:
+            return rich_menu
         if method == "POST" and path in _POST_ROUTES:
             if raw and body is None:
                 return _bad_request([Detail("", "The request body is not valid JSON")])

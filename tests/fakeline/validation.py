@@ -275,3 +275,47 @@ def _loading_errors(body: dict[str, Any]) -> list[Detail]:
     if isinstance(seconds, int) and (seconds % 5 or not 5 <= seconds <= 60):
         details.append(Detail("loadingSeconds", "Must be a multiple of 5 between 5 and 60"))
     return details
+
+
+# ---- rich menus (the schema leaves the size rules and the area limits out) ---------------------------------
+
+MAX_RICH_MENU_AREAS = 20
+RICH_MENU_WIDTH = (800, 2500)
+RICH_MENU_MIN_HEIGHT = 250
+RICH_MENU_MIN_RATIO = 1.45  # width / height
+
+
+def richmenu_errors(body: dict[str, Any]) -> list[Detail]:
+    """Size rules, the 20-area limit, areas inside the menu, and the usual action limits on each area."""
+    size = body.get("size")
+    width, height = (size.get("width"), size.get("height")) if isinstance(size, dict) else (None, None)
+    details: list[Detail] = []
+    if isinstance(width, int) and isinstance(height, int):
+        if not RICH_MENU_WIDTH[0] <= width <= RICH_MENU_WIDTH[1]:
+            details.append(Detail("size.width", "Must be between 800 and 2500"))
+        if height < RICH_MENU_MIN_HEIGHT:
+            details.append(Detail("size.height", "Must be at least 250"))
+        if height > 0 and width / height < RICH_MENU_MIN_RATIO:
+            details.append(Detail("size", "The aspect ratio (width / height) must be at least 1.45"))
+    areas = body.get("areas")
+    if isinstance(areas, list):
+        if len(areas) > MAX_RICH_MENU_AREAS:
+            details.append(Detail("areas", f"Size must be between 0 and {MAX_RICH_MENU_AREAS}"))
+        for index, area in enumerate(areas):
+            if isinstance(area, dict):
+                details.extend(_area_errors(area, f"areas[{index}]", width, height))
+    return details
+
+
+def _area_errors(area: dict[str, Any], where: str, width: Any, height: Any) -> list[Detail]:
+    details: list[Detail] = []
+    bounds = area.get("bounds")
+    if isinstance(bounds, dict) and isinstance(width, int) and isinstance(height, int):
+        x, y = bounds.get("x", 0), bounds.get("y", 0)
+        w, h = bounds.get("width", 0), bounds.get("height", 0)
+        if all(isinstance(v, int) for v in (x, y, w, h)) and (x + w > width or y + h > height):
+            details.append(Detail(f"{where}.bounds", "The area must lie inside the rich menu"))
+    action = area.get("action")
+    if isinstance(action, dict):
+        details.extend(_action_errors(action, f"{where}.action", MAX_QUICK_REPLY_LABEL, label_required=False))
+    return details
