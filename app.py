@@ -186,6 +186,220 @@ def nlu_calibrate(
 
 # ---- end section: nlu -------------------------------------------------------------------------------------
 
+# ---- section: officer / mentor / admin / richmenu commands ------------------------------------------------
+# Role administration and rich menus; the logic is in bot/admin.py. An invite code is printed once, here, and
+# stored only as a hash.
+officer_cli = typer.Typer(help="LAO officers: invite codes and direct registration.", no_args_is_help=True)
+mentor_cli = typer.Typer(help="Mentors (staff of a mentor LAO): invite codes and direct registration.",
+                         no_args_is_help=True)
+admin_cli = typer.Typer(help="Administrators of the bot.", no_args_is_help=True)
+richmenu_cli = typer.Typer(help="Per-role LINE rich menus.", no_args_is_help=True)
+cli.add_typer(officer_cli, name="officer")
+cli.add_typer(mentor_cli, name="mentor")
+cli.add_typer(admin_cli, name="admin")
+cli.add_typer(richmenu_cli, name="richmenu")
+
+_LAO_OPTION = typer.Option(..., "--lao", help="LAO code (see `thongthin lao list`).")
+_USER_OPTION = typer.Option(..., "--user", help="LINE user id (U + 32 hex digits, from the webhook).")
+_DAYS_OPTION = typer.Option(7, "--days", help="Days the code stays valid.")
+_OUT_OPTION = typer.Option(Path("var/richmenu"), "--out", help="Folder for the images.")
+
+
+def _admin_run(coroutine):  # noqa: ANN001, ANN202 - returns the coroutine's result
+    """Run an admin coroutine; a refused request becomes a message on stderr and exit code 1."""
+    import asyncio
+    import logging
+
+    from bot.admin import AdminError
+
+    logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(coroutine)
+    except AdminError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _invite(role: str, lao: str | None, days: int) -> None:
+    from bot.admin import issue_invite
+    from bot.models import Role
+    from bot.settings import Settings
+
+    code = _admin_run(issue_invite(Settings(), Role(role), lao, days))
+    typer.echo(code)
+    typer.echo(f"one-time {role} code, valid {days} day(s); the person sends it to the bot in a 1:1 chat. "
+               "It is not shown again.", err=True)
+
+
+def _add(role: str, user: str, lao: str | None) -> None:
+    from bot.admin import give_role
+    from bot.models import Role
+    from bot.settings import Settings
+
+    linked = _admin_run(give_role(Settings(), user, Role(role), lao))
+    where = f" of {lao}" if lao else ""
+    typer.echo(f"{user} is now {role}{where}" + ("; rich menu linked" if linked else ""))
+
+
+@officer_cli.command("invite")
+def officer_invite(lao: str = _LAO_OPTION, days: int = _DAYS_OPTION) -> None:
+    """Print a one-time code that makes whoever sends it in chat an officer of LAO."""
+    _invite("officer", lao, days)
+
+
+@officer_cli.command("add")
+def officer_add(lao: str = _LAO_OPTION, user: str = _USER_OPTION) -> None:
+    """Make a LINE user an officer of LAO directly."""
+    _add("officer", user, lao)
+
+
+@mentor_cli.command("invite")
+def mentor_invite(lao: str = _LAO_OPTION, days: int = _DAYS_OPTION) -> None:
+    """Print a one-time code that makes whoever sends it in chat a mentor of a mentor LAO."""
+    _invite("mentor", lao, days)
+
+
+@mentor_cli.command("add")
+def mentor_add(lao: str = _LAO_OPTION, user: str = _USER_OPTION) -> None:
+    """Make a LINE user a mentor of a mentor LAO directly."""
+    _add("mentor", user, lao)
+
+
+@admin_cli.command("invite")
+def admin_invite(days: int = _DAYS_OPTION) -> None:
+    """Print a one-time code that makes whoever sends it in chat an administrator."""
+    _invite("admin", None, days)
+
+
+@admin_cli.command("add")
+def admin_add(user: str = _USER_OPTION) -> None:
+    """Make a LINE user an administrator directly."""
+    _add("admin", user, None)
+
+
+@richmenu_cli.command("sync")
+def richmenu_sync() -> None:
+    """Create or update the citizen, officer and mentor menus on LINE (safe to run again)."""
+    from bot.admin import sync_menus
+    from bot.settings import Settings
+
+    report = _admin_run(sync_menus(Settings()))
+    for role, menu_id in report.menus.items():
+        typer.echo(f"{role}\t{menu_id}\t{'created' if role in report.created else 'unchanged'}")
+    typer.echo(f"default: citizen; deleted {len(report.deleted)} old menu(s); "
+               f"re-linked {report.relinked} user(s)")
+
+
+@richmenu_cli.command("render")
+def richmenu_render(out: Path = _OUT_OPTION) -> None:
+    """Draw the menu images into a folder to look at them (nothing is sent to LINE)."""
+    from bot.richmenu import build_menus
+
+    kb = _load_knowledge(None, strict=False)
+    out.mkdir(parents=True, exist_ok=True)
+    for menu in build_menus(kb.responses):
+        path = out / f"{menu.spec.role}.{menu.content_type.split('/')[1]}"
+        path.write_bytes(menu.image)
+        typer.echo(f"{path}\t{len(menu.image)} bytes")
+
+
+@richmenu_cli.command("link")
+def richmenu_link(user: str = _USER_OPTION) -> None:
+    """Link the menu of the user's current role again."""
+    from bot.admin import relink
+    from bot.settings import Settings
+
+    role = _admin_run(relink(Settings(), user))
+    typer.echo(f"{user}: {role} menu linked")
+
+
+# ---- end section: officer / mentor / admin / richmenu -----------------------------------------------------
+
+# ---- section: escalation commands -------------------------------------------------------------------------
+# Reviewing knowledge suggestions (helpful mentor answers). Approved ones are stored in the database and picked up
+# by every worker within THONGTHIN_LEARNING_POLL_S seconds (bot/learning.py); the YAML files are not touched.
+suggestions_cli = typer.Typer(help="Knowledge suggestions from helpful ticket answers.", no_args_is_help=True)
+kb_cli.add_typer(suggestions_cli, name="suggestions")
+
+
+def _escalation_run(action):  # noqa: ANN001, ANN202 - action(kb, session) -> result
+    """Run `action` in one transaction; a refused review becomes a message on stderr and exit code 1."""
+    import asyncio
+
+    from bot.admin import opened
+    from bot.learning import ReviewError
+    from bot.settings import Settings
+
+    async def main():  # noqa: ANN202
+        async with opened(Settings()) as (kb, storage), storage.transaction() as session:
+            return await action(kb, session)
+
+    try:
+        return asyncio.run(main())
+    except ReviewError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@suggestions_cli.command("list")
+def suggestions_list(status: str = typer.Option("pending", help="pending | approved | rejected | all")) -> None:
+    """One suggestion per line: id, status, ticket, intent, topic, question, answer (tab-separated)."""
+    from bot import repo
+    from bot.learning import format_suggestion
+    from bot.models import SuggestionStatus
+
+    wanted = None if status == "all" else SuggestionStatus(status)
+    rows = _escalation_run(lambda kb, session: repo.list_suggestions(session, status=wanted))
+    for row in rows:
+        typer.echo(format_suggestion(row))
+    typer.echo(f"{len(rows)} suggestion(s)", err=True)
+
+
+@suggestions_cli.command("approve")
+def suggestions_approve(
+    suggestion: int = typer.Argument(..., help="Suggestion id (see `list`)."),
+    as_: str = typer.Option("article", "--as", help="article: a new verified helpdesk entry; examples: the "
+                                                   "question becomes an example of an existing intent"),
+    intent: str = typer.Option(None, "--intent", help="With --as examples: the intent (default: the suggested)."),
+    topic: str = typer.Option(None, "--topic", help="With --as article: the topic (default: the suggested)."),
+) -> None:
+    """Approve a suggestion; every worker answers with it once its NLU is rebuilt (seconds), no restart."""
+    from bot.learning import approve, format_suggestion
+
+    if as_ not in ("article", "examples"):
+        typer.echo("error: --as is article or examples", err=True)
+        raise typer.Exit(2)
+    row = _escalation_run(lambda kb, session: approve(session, kb, suggestion, as_examples=as_ == "examples",
+                                                       intent=intent, topic=topic))
+    typer.echo(format_suggestion(row))
+
+
+@suggestions_cli.command("reject")
+def suggestions_reject(suggestion: int = typer.Argument(..., help="Suggestion id (see `list`).")) -> None:
+    """Reject a suggestion (it stays in the list with status rejected)."""
+    from bot.learning import format_suggestion, reject
+
+    typer.echo(format_suggestion(_escalation_run(lambda kb, session: reject(session, suggestion))))
+
+
+@lao_cli.command("away")
+def lao_away(code: str = typer.Argument(..., help="Mentor LAO code (see `thongthin lao list --mentors`)."),
+             back: bool = typer.Option(False, "--back", help="Take tickets again.")) -> None:
+    """Mark a mentor LAO as away: new tickets and SLA re-routes skip it until `--back`."""
+    from bot import repo
+
+    async def action(kb, session):  # noqa: ANN001, ANN202
+        lao = kb.lao_by_code(code)
+        return lao is not None and lao.is_mentor and await repo.set_lao_away(session, code, not back)
+
+    if not _escalation_run(action):
+        typer.echo(f"error: {code} is not a mentor LAO; see `thongthin lao list --mentors`", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{code}: {'taking tickets' if back else 'away'}")
+
+
+# ---- end section: escalation commands -----------------------------------------------------------------------
+
 # ---- section: runtime (serve, worker, chat, db) -----------------------------------------------------------
 
 
@@ -278,8 +492,10 @@ def _root_router():  # noqa: ANN202
 def _start_worker(rt):  # noqa: ANN001, ANN202
     import asyncio
 
+    from bot.sla import run_escalation_loops
+
     stop = asyncio.Event()
-    return stop, asyncio.create_task(rt.make_worker().run(stop))
+    return stop, asyncio.gather(rt.make_worker().run(stop), run_escalation_loops(rt, stop))  # + SLA timers
 
 
 def _log_mode(settings: Settings) -> None:
@@ -332,7 +548,9 @@ def worker_cmd(name: str = typer.Option(None, help="Consumer name (default host-
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await rt.make_worker(name).run(stop)
+            from bot.sla import run_escalation_loops
+
+            await asyncio.gather(rt.make_worker(name).run(stop), run_escalation_loops(rt, stop))
         finally:
             await rt.aclose()
 

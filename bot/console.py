@@ -3,10 +3,12 @@ same queue, worker, dispatcher and handlers as LINE traffic; replies are rendere
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import sys
 import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.line_api import NullGateway
@@ -15,8 +17,10 @@ from bot.replies import render_plain
 from bot.routing import Router
 from bot.runtime import build_full
 from bot.settings import Settings
+from bot.sla import run_escalation_loops
 
-HELP = "พิมพ์ข้อความได้เลย | ตัวเลข = เลือกตัวเลือก | /sticker /image /location <ที่อยู่> /quit"
+HELP = ("พิมพ์ข้อความได้เลย | ตัวเลข = เลือกตัวเลือก | /sticker /image /location <ที่อยู่> /quit"
+        " | /as <name> [role] [lao]")
 _counter = itertools.count(1)
 
 
@@ -79,7 +83,8 @@ async def run_console(root: Router, *, role: str, user_id: str, settings: Settin
     rt = await build_full(settings, root, gateway=gateway)
     await rt.dispatcher.ctx.storage.set_user_role(user_id, role)
     stop = asyncio.Event()
-    worker = asyncio.create_task(rt.make_worker("console").run(stop))
+    # The worker, plus the SLA timers and learned-knowledge poller every worker process runs.
+    worker = asyncio.gather(rt.make_worker("console").run(stop), run_escalation_loops(rt, stop))
     print(HELP)
     try:
         await _loop(rt, gateway, user_id)
@@ -90,7 +95,7 @@ async def run_console(root: Router, *, role: str, user_id: str, settings: Settin
 
 
 async def _loop(rt: Any, gateway: NullGateway, user_id: str) -> None:
-    choices: list[QuickReply] = []
+    players = Players(user_id, {user_id: "me"})
     while True:
         line = await asyncio.to_thread(_read_line)
         if line is None or line.strip() == "/quit":
@@ -98,10 +103,48 @@ async def _loop(rt: Any, gateway: NullGateway, user_id: str) -> None:
         line = line.strip()
         if not line:
             continue
-        event = choice_event(user_id, line, choices) or special_event(user_id, line) or text_event(user_id, line)
+        if line.startswith("/as "):
+            print(await players.switch(rt, line))
+            continue
+        me = players.current
+        choices = players.choices.get(me, [])
+        event = choice_event(me, line, choices) or special_event(me, line) or text_event(me, line)
         messages = await send_and_wait(rt, gateway, event)
-        print(render_plain(messages) if messages else "(ไม่มีคำตอบ)")
-        choices = last_choices(messages)
+        # Everything sent since the last prompt, also pushes made by the SLA timers meanwhile.
+        batches, players.printed = gateway.sent[players.printed:], len(gateway.sent)
+        print(players.render(batches) if messages else "(ไม่มีคำตอบ)")
+        for batch in batches:  # a pushed answer's buttons are there when the terminal switches to its reader
+            players.choices[batch.to] = last_choices(batch.messages)
+
+
+@dataclass
+class Players:
+    """Who the terminal speaks as. `/as NAME [ROLE] [LAO]` switches (giving NAME that role), so one session
+    plays both sides of a ticket: an officer asks, `/as m1 mentor P-420301` claims and answers, `/as me`
+    rates the answer."""
+
+    current: str
+    names: dict[str, str]  # LINE user id -> name
+    choices: dict[str, list[QuickReply]] = field(default_factory=dict)
+    printed: int = 0  # messages already shown
+
+    async def switch(self, rt: Any, line: str) -> str:
+        name, role, lao = (line.split()[1:] + [None, None])[:3]
+        user = next((uid for uid, known in self.names.items() if known == name), None)
+        user = user or "U" + hashlib.md5(f"chat:{name}".encode()).hexdigest()
+        if role:
+            await rt.dispatcher.ctx.storage.set_user_role(user, role, lao_code=lao)
+        self.names[user], self.current = name, user
+        return f"[as {name}{f' ({role})' if role else ''}]"
+
+    def render(self, batches: list[Any]) -> str:
+        """Answers to the current player as they are; messages pushed to the others marked with their name."""
+        out = []
+        for batch in batches:
+            text = render_plain(batch.messages)
+            name = self.names.get(batch.to, batch.to)
+            out.append(text if batch.to == self.current else f"[-> {name}]\n{text}")
+        return "\n".join(out)
 
 
 async def send_and_wait(rt: Any, gateway: NullGateway, event: dict[str, Any], timeout: float = 30) -> list:

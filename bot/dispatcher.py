@@ -18,6 +18,7 @@ from bot.queue import QueuedEvent
 from bot.routing import Router
 from bot.state import StateStore
 from bot.turn import AppContext, Turn, UserInfo
+from bot.repo.invites import mask_invite_codes
 from nlu.pii import redact
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class Dispatcher:
                     ctx=self.ctx, now=await self.ctx.clock.now())
         async with self._loading_indicator(event):
             if event.text:
-                turn.nlu = self.ctx.nlu.classify(event.text[:NLU_MAX_CHARS], audience=user.role)
+                turn.nlu = self.ctx.nlu.classify(event.text[:NLU_MAX_CHARS], audience=_audience(user.role))
             await self.root.route(turn)
         await self._deliver(turn)
         await self.states.save(event.source.chat_id, user.line_user_id, turn.state)
@@ -106,7 +107,7 @@ class Dispatcher:
 
     async def _record(self, event: InboundEvent, turn: Turn | None, started: float) -> None:
         nlu = turn.nlu if turn else None
-        text = redact(event.text) if event.text else None  # PDPA: no ID/phone numbers at rest
+        text = redact(mask_invite_codes(event.text)) if event.text else None  # PDPA; one-time codes
         await self.ctx.storage.record_interaction(
             webhook_event_id=event.event_id,
             line_user_id=event.source.user_id,
@@ -120,3 +121,9 @@ class Dispatcher:
             decision=getattr(nlu, "decision", None),
             latency_ms=int((time.perf_counter() - started) * 1000),
         )
+
+
+def _audience(role: str) -> str | None:
+    """Citizens never get officer helpdesk intents; LAO staff (officers, mentors, admins) get everything,
+    since they also answer citizens' questions."""
+    return "citizen" if role == "citizen" else None

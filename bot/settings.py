@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Bangkok", alias="THONGTHIN_TIMEZONE")
     allow_clock_override: bool = Field(default=False, alias="THONGTHIN_ALLOW_CLOCK_OVERRIDE")
 
+    # Escalation: business hours (Asia/Bangkok), SLA timers, and how often workers look for due work.
+    business_open: str = Field(default="08:30", alias="THONGTHIN_BUSINESS_OPEN")
+    business_close: str = Field(default="16:30", alias="THONGTHIN_BUSINESS_CLOSE")
+    business_holidays: bool = Field(default=True, alias="THONGTHIN_BUSINESS_HOLIDAYS")  # Thai public holidays
+    sla_claim_hours: float = Field(default=2.0, alias="THONGTHIN_SLA_CLAIM_HOURS")  # unclaimed -> re-route
+    sla_answer_hours: float = Field(default=8.0, alias="THONGTHIN_SLA_ANSWER_HOURS")  # 1 business day: admins
+    sla_poll_s: float = Field(default=1.0, alias="THONGTHIN_SLA_POLL_S")  # one indexed query per tick
+    learning_poll_s: float = Field(default=5.0, alias="THONGTHIN_LEARNING_POLL_S")  # approved knowledge
+
     @property
     def local_mode(self) -> bool:
         """True when no LINE channel is configured: replies go nowhere but the pipeline still runs."""

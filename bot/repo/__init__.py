@@ -9,6 +9,26 @@ ticket) are single conditional statements, so they are correct under concurrency
 Every function takes an optional `now` (aware datetime) so tests can drive the clock.
 """
 from bot.repo.interactions import audit, list_audit, list_interactions, record_interaction
+from bot.repo.escalation import (
+    approved_signature,
+    approved_suggestions,
+    audited_laos,
+    create_suggestion,
+    due_ticket_ids,
+    get_suggestion,
+    get_user_by_pk,
+    last_audit_at,
+    list_mentor_laos,
+    list_suggestions,
+    list_users,
+    move_ticket,
+    open_load_by_lao,
+    review_suggestion,
+    set_lao_away,
+    set_ticket_fields,
+    staffed_laos,
+    take_sla_due,
+)
 from bot.repo.invites import (
     DEFAULT_INVITE_TTL,
     InviteResult,
@@ -45,6 +65,25 @@ from bot.repo.users import (
 )
 
 __all__ = [
+    # escalation (bot/repo/escalation.py)
+    "approved_signature",
+    "approved_suggestions",
+    "audited_laos",
+    "create_suggestion",
+    "due_ticket_ids",
+    "get_suggestion",
+    "get_user_by_pk",
+    "last_audit_at",
+    "list_mentor_laos",
+    "list_suggestions",
+    "list_users",
+    "move_ticket",
+    "open_load_by_lao",
+    "review_suggestion",
+    "set_lao_away",
+    "set_ticket_fields",
+    "staffed_laos",
+    "take_sla_due",
     "ACTIVE_STATUSES",
     "DEFAULT_INVITE_TTL",
     "InviteResult",

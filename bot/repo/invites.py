@@ -1,6 +1,8 @@
 """One-time role invitation codes: created by an admin, redeemed once by the person who types them in chat."""
 from __future__ import annotations
 
+import re
+
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -38,6 +40,20 @@ class InviteResult:
     @property
     def ok(self) -> bool:
         return self.status is InviteStatus.OK
+
+
+# What a typed invite code looks like (any case, optional dash/space), for masking it in stored text.
+INVITE_CODE_PATTERN = re.compile(r"\b[A-Za-z0-9]{5}[ -]?[A-Za-z0-9]{5}\b")
+
+
+def mask_invite_codes(text: str) -> str:
+    """Replace anything shaped like an invite code (dashed, or mixing letters and digits): a one-time secret."""
+    def mask(match: re.Match[str]) -> str:
+        token = match.group(0)
+        mixed = any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+        return "[รหัสเชิญ]" if mixed or "-" in token else token
+
+    return INVITE_CODE_PATTERN.sub(mask, text)
 
 
 def normalize_invite_code(code: str) -> str:

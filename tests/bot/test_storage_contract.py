@@ -437,3 +437,11 @@ async def test_naive_datetimes_are_refused(db_sessions: Sessions) -> None:
         async with db_sessions.begin() as session:
             await repo.record_interaction(session, webhook_event_id="Enaive", event_type="message",
                                           now=datetime(2025, 3, 1, 9, 0))
+
+
+def test_invite_codes_are_masked_in_stored_text():
+    from bot.repo.invites import mask_invite_codes
+
+    assert mask_invite_codes("รหัส 6SRWM-349WN ค่ะ") == "รหัส [รหัสเชิญ] ค่ะ"
+    assert mask_invite_codes("abcde-fghjk") == "[รหัสเชิญ]"
+    assert mask_invite_codes("ขอบคุณ helloworld") == "ขอบคุณ helloworld"
