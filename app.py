@@ -111,7 +111,6 @@ def lao_list(
 # ---- end section: kb / lao --------------------------------------------------------------------------------
 
 # ---- section: nlu commands --------------------------------------------------------------------------------
-from pathlib import Path  # noqa: E402 - typer reads this annotation at run time
 
 def _nlu_knowledge():  # noqa: ANN202 - the KnowledgeBase type lives in knowledge/
     """The knowledge base; with lint errors elsewhere (not in intents) the NLU still runs, with a warning."""

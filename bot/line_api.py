@@ -196,6 +196,21 @@ class Gateway(Protocol):
     async def get_content(self, message_id: str) -> bytes: ...
 
 
+async def _settled_or_fitted(
+    key: str, messages: Sequence[OutMessage], ledger: DeliveryLedger
+) -> tuple[str | None, list[OutMessage], Delivery | None]:
+    """The ledger state, the messages fitted to LINE's limits, and a "skipped" result when nothing is left to
+    send (already settled for this key, or nothing survives the limits)."""
+    state = await ledger.get(key)
+    if state and state.startswith(("sent:", "failed:")):
+        return state, [], Delivery("skipped", detail=state)
+    fitted = enforce_limits(messages)
+    if not fitted:
+        await ledger.set(key, SENT_NOTHING)
+        return state, [], Delivery("skipped", detail=SENT_NOTHING)
+    return state, fitted, None
+
+
 def retry_key_for(key: str) -> str:
     return str(uuid.uuid5(RETRY_KEY_NAMESPACE, key))
 
@@ -273,13 +288,9 @@ class LineGateway:
         ledger: DeliveryLedger,
     ) -> Delivery:
         """Send one event's answer once. Raises LineApiError only for transient failures (retry later)."""
-        state = await ledger.get(key)
-        if state and state.startswith(("sent:", "failed:")):
-            return Delivery("skipped", detail=state)
-        fitted = enforce_limits(messages)
-        if not fitted:
-            await ledger.set(key, SENT_NOTHING)
-            return Delivery("skipped", detail=SENT_NOTHING)
+        state, fitted, skipped = await _settled_or_fitted(key, messages, ledger)
+        if skipped is not None:
+            return skipped
         resumed = state == SENDING_REPLY
         if reply_token and (resumed or (state in (None, UNSENT_REPLY) and self._fresh(event_time_ms))):
             outcome = await self._deliver_by_reply(key, reply_token, fitted, ledger, resumed)
@@ -617,13 +628,9 @@ class NullGateway:
         messages: Sequence[OutMessage],
         ledger: DeliveryLedger,
     ) -> Delivery:
-        state = await ledger.get(key)
-        if state and state.startswith(("sent:", "failed:")):
-            return Delivery("skipped", detail=state)
-        fitted = enforce_limits(messages)
-        if not fitted:
-            await ledger.set(key, SENT_NOTHING)
-            return Delivery("skipped", detail=SENT_NOTHING)
+        _, fitted, skipped = await _settled_or_fitted(key, messages, ledger)
+        if skipped is not None:
+            return skipped
         method: Literal["reply", "push"] = "reply" if reply_token else "push"
         self.sent.append(Outgoing(to, method, fitted))
         await ledger.set(key, f"sent:{method}")

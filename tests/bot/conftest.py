@@ -18,6 +18,7 @@ from bot.db import create_engine_from_url, ensure_schema, session_factory
 from bot.models import Base
 from tests.conftest import real_service_url
 from tests.databases import fresh_database
+from tests.fakeline import FakeLine
 
 POSTGRES_URL = real_service_url("TEST_DATABASE_URL")
 
@@ -76,3 +77,18 @@ async def db_engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
 def db_sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Session factory; use `async with db_sessions.begin() as session:` per transaction."""
     return session_factory(db_engine)
+
+
+# ---- the fake LINE API, one server per test module, reset for each test ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeLine]:
+    with FakeLine() as server:
+        yield server
+
+
+@pytest.fixture
+def line(fake_server: FakeLine) -> FakeLine:
+    fake_server.reset()
+    return fake_server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -32,18 +32,6 @@ from tests.fakeline import FakeLine
 USER = "U4af4980629aaaaaaaaaaaaaaaaaaaaaa"
 REPLY_PATH, PUSH_PATH = "/v2/bot/message/reply", "/v2/bot/message/push"
 HELLO = [TextOut("สวัสดีค่ะ", (QuickReply("เมนู"),))]
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLine]:
-    with FakeLine() as server:
-        yield server
-
-
-@pytest.fixture
-def line(fake_server: FakeLine) -> FakeLine:
-    fake_server.reset()
-    return fake_server
 
 
 def make_gateway(line: FakeLine, **overrides: float) -> LineGateway:

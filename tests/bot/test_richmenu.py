@@ -4,7 +4,7 @@ LINE API over real HTTP (every request checked against LINE's OpenAPI spec and t
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -49,18 +49,6 @@ def responses() -> Any:
 @pytest.fixture(scope="module")
 def menus(responses: Any) -> list[BuiltMenu]:
     return build_menus(responses)
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLine]:
-    with FakeLine() as server:
-        yield server
-
-
-@pytest.fixture
-def line(fake_server: FakeLine) -> FakeLine:
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture

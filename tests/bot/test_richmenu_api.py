@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -35,18 +35,6 @@ def picture(width: int = 2500, height: int = 843, kind: str = "PNG") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), "#1d4f91").save(out, kind)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLine]:
-    with FakeLine() as server:
-        yield server
-
-
-@pytest.fixture
-def line(fake_server: FakeLine) -> FakeLine:
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture
