@@ -51,6 +51,15 @@ def _number(turn: Turn) -> int:
     return int(value) if value.isdigit() else 0
 
 
+async def _user_and_ticket(session: AsyncSession, turn: Turn, number: int):  # noqa: ANN202 - (LineUser, Ticket|None)
+    """The acting user and the ticket; tells the user when no such ticket exists."""
+    user = await repo.get_or_create_user(session, turn.user.line_user_id)
+    ticket = await repo.get_ticket(session, number)
+    if ticket is None:
+        turn.reply.text(turn.say("mentor.not_found", number=number))
+    return user, ticket
+
+
 async def _deny(session: AsyncSession, turn: Turn, user_pk: int, number: int, action: str) -> None:
     await repo.audit(session, user_pk, "ticket.denied", ticket_id=number, detail={"action": action},
                      now=turn.now)
@@ -63,10 +72,8 @@ async def _deny(session: AsyncSession, turn: Turn, user_pk: int, number: int, ac
 async def claim(turn: Turn) -> None:
     number = _number(turn)
     async with turn.ctx.storage.transaction() as session:
-        user = await repo.get_or_create_user(session, turn.user.line_user_id)
-        ticket = await repo.get_ticket(session, number)
+        user, ticket = await _user_and_ticket(session, turn, number)
         if ticket is None:
-            turn.reply.text(turn.say("mentor.not_found", number=number))
             return
         if ticket.assignee_user_id != user.id and not may_claim(user.role, user.lao_code, ticket):
             await _deny(session, turn, user.id, number, "claim")
@@ -116,10 +123,8 @@ async def forward(turn: Turn) -> None:
     """[ส่งต่อ]: a mentor-network ticket goes to the next mentor LAO (open, or held by this mentor)."""
     number = _number(turn)
     async with turn.ctx.storage.transaction() as session:
-        user = await repo.get_or_create_user(session, turn.user.line_user_id)
-        ticket = await repo.get_ticket(session, number)
+        user, ticket = await _user_and_ticket(session, turn, number)
         if ticket is None:
-            turn.reply.text(turn.say("mentor.not_found", number=number))
             return
         held = ticket.status == TicketStatus.CLAIMED and ticket.assignee_user_id == user.id
         open_here = ticket.status == TicketStatus.OPEN and may_claim(user.role, user.lao_code, ticket)
@@ -146,11 +151,10 @@ async def switch(turn: Turn) -> None:
     """Make a held ticket the one the next messages answer."""
     number = _number(turn)
     async with turn.ctx.storage.transaction() as session:
-        user = await repo.get_or_create_user(session, turn.user.line_user_id)
-        ticket = await repo.get_ticket(session, number)
+        user, ticket = await _user_and_ticket(session, turn, number)
     if ticket is None:
-        turn.reply.text(turn.say("mentor.not_found", number=number))
-    elif not may_act(user.role, user.id, ticket):
+        return
+    if not may_act(user.role, user.id, ticket):
         async with turn.ctx.storage.transaction() as session:
             await _deny(session, turn, user.id, number, "work")
     elif ticket.status != TicketStatus.CLAIMED:
@@ -249,10 +253,8 @@ async def draft_button(turn: Turn) -> None:
 async def deliver_answer(turn: Turn, number: int, body: str, *, claim_first: bool = False) -> None:
     """Record the answer and push it to the requester with [แก้ปัญหาได้] [ยังไม่ได้]."""
     async with turn.ctx.storage.transaction() as session:
-        user = await repo.get_or_create_user(session, turn.user.line_user_id)
-        ticket = await repo.get_ticket(session, number)
+        user, ticket = await _user_and_ticket(session, turn, number)
         if ticket is None:
-            turn.reply.text(turn.say("mentor.not_found", number=number))
             return
         if claim_first and ticket.status == TicketStatus.OPEN and may_claim(user.role, user.lao_code, ticket):
             if not await _take(session, turn, user, ticket):
