@@ -6,6 +6,7 @@ States: "lao:ask" (waiting for a name or a location) and "lao:choose" (candidate
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import geothai
@@ -99,11 +100,16 @@ async def _resume(turn: Turn, resume: dict[str, Any]) -> None:
 
 
 def place_of_code(kb: Any, code: str) -> Place | None:
-    """A postback's code back to a place: a directory LAO, or "P-<subdistrict geocode>"."""
+    """A postback's code back to a place: a directory LAO, "P-<subdistrict geocode>" or, from coordinates,
+    "P-<district geocode>"."""
     if code in kb.laos:
         return places.from_lao(kb.laos[code])
-    address = geothai.address(code.removeprefix("P-")) if code.startswith("P-") else None
-    return places.from_address(kb, address) if address is not None else None
+    geocode = code.removeprefix("P-") if code.startswith("P-") else ""
+    address = geothai.address(geocode) if len(geocode) == 6 else None
+    if address is not None:
+        return places.from_address(kb, address)
+    district = geothai.district(geocode) if len(geocode) == 4 else None
+    return places.from_district(kb, district) if district is not None else None
 
 
 class SaysChangeLao(Filter):
@@ -185,10 +191,18 @@ def _other_intent(turn: Turn) -> Any:
 
 @router.on(MessageType("location"), ~InState(*REPORT_STEPS))
 async def located(turn: Turn) -> None:
-    """A shared location: its address names the subdistrict. Coordinates alone cannot: no gazetteer that
-    maps them to a subdistrict is installable offline, so the user is asked for the name."""
+    """A shared location: its address names the subdistrict. Without a usable address the coordinates give
+    the nearest district; that is a guess, so it is always confirmed, and a typed name is taken instead."""
     location = turn.event.location
     place = places.from_location_address(turn.ctx.kb, location.address if location else None)
+    if place is None and location is not None:
+        # In a thread: the first lookup in a process loads the GeoNames index (~1 s), other chats go on.
+        nearby = await asyncio.to_thread(places.from_coordinates, turn.ctx.kb, location.latitude,
+                                         location.longitude, location.address)
+        if nearby is not None:
+            turn.state.step = ASKING  # so a typed name answers it (see `typed`)
+            _confirm(turn, nearby, turn.say("nontext.location_nearby", place=nearby.name))
+            return
     if place is None:
         turn.state.step = ASKING
         turn.reply.text(turn.say("nontext.location_unknown"))
@@ -196,7 +210,12 @@ async def located(turn: Turn) -> None:
     if turn.state.step in (ASKING, CHOOSING):
         await choose(turn, place)
         return
-    turn.reply.text(turn.say("nontext.location_received", lao_name=place.name))
+    _confirm(turn, place, turn.say("nontext.location_received", lao_name=place.name))
+
+
+def _confirm(turn: Turn, place: Place, question: str) -> None:
+    """Ask whether the place is right: "ใช่" keeps it (set_lao), "ไม่ใช่" asks for the name."""
+    turn.reply.text(question)
     yes, no = turn.say("lao.yes_label"), turn.say("lao.no_label")
     turn.reply.quick_replies([
         QuickReply(label=yes, data=f"action=set_lao&code={place.code}", display_text=yes),

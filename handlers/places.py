@@ -2,7 +2,8 @@
 address of a shared LINE location, resolved offline against the knowledge LAO directory and geothai.
 
 A directory LAO is preferred; a subdistrict the directory does not cover becomes a "place" with the
-provisional code "P-<subdistrict geocode>" (its answers use the national defaults).
+provisional code "P-<subdistrict geocode>" (its answers use the national defaults). A location with
+coordinates but no usable address gives the nearest district instead, "P-<district geocode>" (geo_lookup).
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from typing import Any
 import geothai
 from rapidfuzz import fuzz, process
 
+from handlers import geo_lookup
 from knowledge.schema import Lao
 
 FUZZY_CUTOFF = 85.0
 MAX_CHOICES = 8
+BANGKOK = "10"  # province code: its districts are เขต, already prefixed in geothai, and it is no จังหวัด
 _PREFIX = re.compile(r"องค์การบริหารส่วนตำบล|องค์การบริหารส่วนจังหวัด|เทศบาลตำบล|เทศบาลเมือง|เทศบาลนคร|เทศบาล|"
                      r"อบต\.?|อบจ\.?|ทต\.?|ทม\.?|ทน\.?|ตำบล|อำเภอ|จังหวัด|แขวง|เขต|ต\.|อ\.|จ\.")
 _NOISE = re.compile(r"ค่ะ|คะ|ครับ|คับ|จ้า|นะ|อยู่ที่|อยู่|บ้าน(?=อยู่)|ผม|หนู|ฉัน|เรา|พื้นที่|ในเขต|ของ")
@@ -176,3 +179,29 @@ def from_location_address(kb: Any, address: str | None) -> Place | None:
     matches = geothai.match(sub, district=parts.get("district"), province=province,
                             postal_code=postal.group(1) if postal else None)
     return from_address(kb, matches[0]) if len(matches) == 1 else None
+
+
+def from_coordinates(kb: Any, lat: float, lon: float, address: str | None = None) -> Place | None:
+    """The district nearest to a shared point (approximate: the user must confirm it), or None outside
+    Thailand. When the address names provinces but not the district's, the point is not trusted."""
+    district = geo_lookup.nearest_district(lat, lon)
+    if district is None:
+        return None
+    place = from_district(kb, district)
+    named = [p.name_th for p in geothai.provinces() if p.name_th in (address or "")]
+    return None if named and place.province not in named else place
+
+
+def from_district(kb: Any, district: geothai.District) -> Place:
+    """A geothai district as a place "P-<district geocode>". A directory LAO registered under that code
+    (e.g. เทศบาลนครลำปาง, P-5201) is that place, as from_address prefers the directory."""
+    lao = kb.laos.get(f"P-{district.code}")
+    if lao is not None:
+        return from_lao(lao)
+    province = geothai.province(district.province_code)
+    assert province is not None  # geothai's districts all belong to one of its provinces
+    if district.province_code == BANGKOK:  # เขตบางรัก กรุงเทพมหานคร
+        name = f"{district.name_th} {province.name_th}"
+    else:  # อำเภอเมืองเชียงใหม่ จังหวัดเชียงใหม่
+        name = f"อำเภอ{district.name_th} จังหวัด{province.name_th}"
+    return Place(f"P-{district.code}", name, province.name_th, _bare_district(district.name_th))

@@ -51,8 +51,8 @@ async def test_a_location_outside_any_flow_is_confirmed_before_it_is_kept(make_t
     assert turn.reply.build()[-1].quick_replies[0].data == "action=set_lao&code=05900104"
 
 
-async def test_coordinates_alone_ask_for_the_name(make_turn: Any):
-    turn = make_turn(event(message_type="location", location=Location(14.9, 102.1)))
+async def test_coordinates_outside_thailand_ask_for_the_name(make_turn: Any):
+    turn = make_turn(event(message_type="location", location=Location(17.97, 102.60)))  # Vientiane
     await lao.located(turn)
     assert turn.state.step == lao.ASKING and "ชื่อตำบล" in texts(turn)
 
