@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     business_holidays: bool = Field(default=True, alias="THONGTHIN_BUSINESS_HOLIDAYS")  # Thai public holidays
     sla_claim_hours: float = Field(default=2.0, alias="THONGTHIN_SLA_CLAIM_HOURS")  # unclaimed -> re-route
     sla_answer_hours: float = Field(default=8.0, alias="THONGTHIN_SLA_ANSWER_HOURS")  # 1 business day: admins
+    # Report cases: no officer update -> remind the LAO's officers, later alert admins and tell the reporter.
+    report_ack_hours: float = Field(default=8.0, alias="THONGTHIN_REPORT_ACK_HOURS")  # 1 business day
+    report_escalate_hours: float = Field(default=24.0, alias="THONGTHIN_REPORT_ESCALATE_HOURS")  # 3 days
     sla_poll_s: float = Field(default=1.0, alias="THONGTHIN_SLA_POLL_S")  # one indexed query per tick
     learning_poll_s: float = Field(default=5.0, alias="THONGTHIN_LEARNING_POLL_S")  # approved knowledge
 

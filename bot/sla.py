@@ -5,6 +5,7 @@ A ticket's `sla_due_at` is the next instant the loop must look at it. Two deadli
   re-routed to the next mentor LAO (the previous LAO is told);
 * answer: a ticket not answered `sla_answer_hours` business hours (1 business day) after it was opened or
   reopened is reported to the admins, once.
+Report cases (kind "report") have two timers of their own (bot/report_sla.py) on the same columns and loop.
 Both are derived from the ticket and its audit trail, so they survive restarts. Every worker process runs the
 loop; a conditional UPDATE on `sla_due_at` (repo.take_sla_due) makes exactly one worker fire each timer.
 """
@@ -20,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import repo
+from bot import repo, report_sla
 from bot.messages import TextOut
-from bot.models import Ticket, TicketStatus
+from bot.models import Ticket, TicketKind, TicketStatus
 from bot.tickets import Push, lao_name, move_to_next_mentor, pushes_to_admins, routes_to_mentors, say
 
 log = logging.getLogger(__name__)
@@ -86,14 +87,16 @@ class BusinessCalendar:
 
 
 @lru_cache(maxsize=8)
-def _policy(tz: str, opens: str, closes: str, holidays: bool, claim: float, answer: float) -> SlaPolicy:
-    return SlaPolicy(BusinessCalendar(tz, opens, closes, holidays), claim, answer)
+def _policy(tz: str, opens: str, closes: str, holidays: bool, hours: tuple[float, ...]) -> SlaPolicy:
+    return SlaPolicy(BusinessCalendar(tz, opens, closes, holidays), *hours)
 
 
 def policy_for(settings: Any) -> SlaPolicy:
     """The policy for these settings, built once (the holiday table is worth keeping)."""
+    hours = (settings.sla_claim_hours, settings.sla_answer_hours, settings.report_ack_hours,
+             settings.report_escalate_hours)
     return _policy(settings.timezone, settings.business_open, settings.business_close,
-                   settings.business_holidays, settings.sla_claim_hours, settings.sla_answer_hours)
+                   settings.business_holidays, hours)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class SlaPolicy:
     calendar: BusinessCalendar
     claim_hours: float = 2.0
     answer_hours: float = 8.0
+    report_ack_hours: float = 8.0  # report case: remind the LAO's officers
+    report_escalate_hours: float = 24.0  # report case: alert admins, tell the reporter
 
     def claim_due(self, routed_at: datetime) -> datetime:
         return self.calendar.add(routed_at, self.claim_hours)
@@ -114,7 +119,9 @@ class SlaPolicy:
 
 
 async def deadlines(session: AsyncSession, policy: SlaPolicy, ticket: Ticket) -> dict[str, datetime]:
-    """The ticket's pending deadlines by name ("claim", "answer")."""
+    """The ticket's pending deadlines by name ("claim", "answer"; a report case's in bot/report_sla.py)."""
+    if ticket.kind == TicketKind.REPORT:
+        return await report_sla.deadlines(session, policy, ticket)
     found: dict[str, datetime] = {}
     if ticket.status == TicketStatus.OPEN and routes_to_mentors(ticket.kind, ticket.requester_role):
         routed = await repo.last_audit_at(session, ticket.id, ("ticket.route",))
@@ -146,6 +153,8 @@ async def fire(
         return []  # another worker fired it
     pending = await deadlines(session, policy, ticket)
     pushes: list[Push] = []
+    if ticket.kind == TicketKind.REPORT:  # its deadlines are "remind" and "escalate", never the two below
+        pushes += await report_sla.fire_due(session, kb, ticket, pending, now)
     if "claim" in pending and pending["claim"] <= now:
         pushes += await _reroute(session, kb, ticket, now)
     if "answer" in pending and pending["answer"] <= now:

@@ -11,33 +11,37 @@ from bot.filters import Postback
 from bot.messages import FlexOut, OutMessage, TextOut, truncate_utf16
 from bot.models import LineUser, MessageKind, Role, Ticket, TicketKind, TicketStatus
 from bot.repo.citizens import latest_status_notes, list_officers
+from bot.report_sla import initial_due
 from bot.routing import Router
+from bot.sla import policy_for
 from bot.turn import Turn
 from handlers import menus, photos, render
 from handlers.deadlines import local_today, thai_date
+from handlers.statuses import OFFICER_STEPS, status_label, ticket_label
 
 log = logging.getLogger(__name__)
 SUMMARY_CHARS = 60
-OFFICER_STATUSES = ("claimed", "in_progress", "closed")
 STAFF = (Role.OFFICER, Role.ADMIN)
 
 router = Router("cases")
 
 
 async def open_report(turn: Turn, data: dict[str, Any]) -> None:
-    """Create the report case, answer with its number, push the card to the LAO's officers."""
+    """Create the report case (with its reminder timer), answer with its number, push the card to the LAO's
+    officers."""
     photo = await photos.keep(turn, data["photo"]) if data.get("photo") else None
     async with turn.ctx.storage.transaction() as session:
         user = await repo.get_or_create_user(session, turn.user.line_user_id)
+        officers = [o.line_user_id for o in await list_officers(session, data["lao"])]
+        due = initial_due(policy_for(turn.ctx.settings), bool(officers), turn.now)
         ticket = await repo.create_ticket(
             session, kind=TicketKind.REPORT, requester_user_id=user.id, requester_role=Role(user.role),
             question=data.get("words") or data.get("detail") or "", requester_lao_code=data["lao"],
             assignee_lao_code=data["lao"], topic=data["category"], location=data.get("location"),
             excerpt=data.get("detail"), photo_content_ids=[data["photo"]] if data.get("photo") else None,
-            now=turn.now)
+            sla_due_at=due, now=turn.now)
         await repo.audit(session, user.id, "report.create", ticket_id=ticket.id,
                          detail={"category": data["category"], "photo": photo}, now=turn.now)
-        officers = [o.line_user_id for o in await list_officers(session, data["lao"])]
     card = officer_card(turn, ticket, data)
     for officer in officers:
         turn.push(officer, [card])
@@ -105,15 +109,8 @@ def _status_line(turn: Turn, ticket: Ticket, note: str | None) -> str:
         truncate_utf16(ticket.question, SUMMARY_CHARS)
     changed = max(t for t in (ticket.created_at, ticket.claimed_at, ticket.answered_at) if t is not None)
     return turn.say("ticket.status_line", number=ticket.id, summary=summary,
-                    status=status_label(turn, ticket, note),
+                    status=ticket_label(turn, ticket, note),
                     updated=thai_date(local_today(changed, turn.ctx.settings.timezone)))
-
-
-def status_label(turn: Turn, ticket: Ticket, note: str | None = None) -> str:
-    finer = ticket.status == TicketStatus.CLAIMED and note in OFFICER_STATUSES
-    status = note if finer and note else ticket.status.value
-    key = f"ticket.status.{status}"
-    return turn.say(key) if key in turn.ctx.kb.responses else status
 
 
 @router.on(Postback("case_status"))
@@ -122,7 +119,7 @@ async def case_status(turn: Turn) -> None:
     number, status = int(turn.match.get("ticket", "0") or 0), str(turn.match.get("status", ""))
     async with turn.ctx.storage.transaction() as session:
         ticket = await repo.get_ticket(session, number)
-        if ticket is None or ticket.kind != TicketKind.REPORT or status not in OFFICER_STATUSES:
+        if ticket is None or ticket.kind != TicketKind.REPORT or status not in OFFICER_STEPS:
             turn.reply.text(turn.say("report_case.not_found", number=number))
             return
         if turn.user.role not in STAFF or (turn.user.role != Role.ADMIN and
@@ -132,7 +129,7 @@ async def case_status(turn: Turn) -> None:
         officer = await repo.get_or_create_user(session, turn.user.line_user_id)
         changed = await _apply(session, ticket, status, officer.id, turn)
         reporter = await session.get(LineUser, ticket.requester_user_id) if ticket.requester_user_id else None
-    label = turn.say(f"ticket.status.{status}")
+    label = status_label(turn, status)
     if not changed:
         turn.reply.text(turn.say("report_case.status_same", number=number, status=label))
         return
