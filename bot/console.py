@@ -1,5 +1,9 @@
 """`thongthin chat`: a terminal LINE client. Typed lines become signed-off webhook events that go through the
-same queue, worker, dispatcher and handlers as LINE traffic; replies are rendered as plain text."""
+same queue, worker, dispatcher and handlers as LINE traffic; replies are rendered as plain text.
+
+It uses the same settings as every other command, so by default the same SQLite file (`var/thongthin.db` under
+the working directory, or DATABASE_URL): a code printed by `thongthin officer invite` can be typed here. Lines
+piped in (a scripted demo, a test) are echoed after the prompt, so the output reads like the conversation."""
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +23,7 @@ from bot.runtime import build_full
 from bot.settings import Settings
 from bot.sla import run_escalation_loops
 
-HELP = ("พิมพ์ข้อความได้เลย | ตัวเลข = เลือกตัวเลือก | /sticker /image /location <ที่อยู่> /quit"
-        " | /as <name> [role] [lao]")
+ME = "me"  # the player the session starts as; `/as me` comes back to them
 _counter = itertools.count(1)
 
 
@@ -85,7 +88,7 @@ async def run_console(root: Router, *, role: str, user_id: str, settings: Settin
     stop = asyncio.Event()
     # The worker, plus the SLA timers and learned-knowledge poller every worker process runs.
     worker = asyncio.gather(rt.make_worker("console").run(stop), run_escalation_loops(rt, stop))
-    print(HELP)
+    print(rt.dispatcher.ctx.kb.responses.say("console.help"))
     try:
         await _loop(rt, gateway, user_id)
     finally:
@@ -95,9 +98,10 @@ async def run_console(root: Router, *, role: str, user_id: str, settings: Settin
 
 
 async def _loop(rt: Any, gateway: NullGateway, user_id: str) -> None:
-    players = Players(user_id, {user_id: "me"})
+    responses = rt.dispatcher.ctx.kb.responses
+    players = Players(user_id, {user_id: ME})
     while True:
-        line = await asyncio.to_thread(_read_line)
+        line = await asyncio.to_thread(_read_line, players.prompt(responses.say("console.me")))
         if line is None or line.strip() == "/quit":
             return
         line = line.strip()
@@ -112,7 +116,7 @@ async def _loop(rt: Any, gateway: NullGateway, user_id: str) -> None:
         messages = await send_and_wait(rt, gateway, event)
         # Everything sent since the last prompt, also pushes made by the SLA timers meanwhile.
         batches, players.printed = gateway.sent[players.printed:], len(gateway.sent)
-        print(players.render(batches) if messages else "(ไม่มีคำตอบ)")
+        print(players.render(batches) if messages else responses.say("console.no_reply"))
         for batch in batches:  # a pushed answer's buttons are there when the terminal switches to its reader
             players.choices[batch.to] = last_choices(batch.messages)
 
@@ -137,6 +141,11 @@ class Players:
         self.names[user], self.current = name, user
         return f"[as {name}{f' ({role})' if role else ''}]"
 
+    def prompt(self, me: str) -> str:
+        """Who types next: `me` (the session's own player, in the terminal's language) or the /as name."""
+        name = self.names.get(self.current, ME)
+        return f"{me if name == ME else name}> "
+
     def render(self, batches: list[Any]) -> str:
         """Answers to the current player as they are; messages pushed to the others marked with their name."""
         out = []
@@ -158,10 +167,14 @@ async def send_and_wait(rt: Any, gateway: NullGateway, event: dict[str, Any], ti
     return [m for outgoing in gateway.sent[before:] for m in outgoing.messages]
 
 
-def _read_line() -> str | None:
+def _read_line(prompt: str) -> str | None:
     try:
-        return input("คุณ> ")
+        line = input(prompt)
     except EOFError:
+        print()  # end the last prompt's line
         return None
     finally:
         sys.stdout.flush()
+    if not sys.stdin.isatty():  # a terminal shows what is typed; piped lines would otherwise be invisible
+        print(line, flush=True)
+    return line

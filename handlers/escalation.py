@@ -15,12 +15,14 @@ from bot import repo
 from bot.filters import InState, MessageType, Postback
 from bot.messages import QuickReply, TextOut
 from bot.models import MessageKind, Role, Ticket, TicketKind, TicketStatus
+from bot.repo.citizens import latest_status_notes
 from bot.routing import Filter, FilterResult, Router
 from bot.sla import policy_for, reschedule
 from bot.tickets import Push, TicketDraft, has_staff, line_id_of, open_ticket, routes_to_mentors, work_choice
 from bot.turn import Turn
 from handlers import render
 from handlers import ticket_context as context
+from handlers.statuses import ticket_label
 from nlu.pii import redact
 
 router = Router("escalation")
@@ -194,6 +196,7 @@ async def my_tickets(turn: Turn) -> None:
         user = await repo.get_or_create_user(session, turn.user.line_user_id)
         tickets = await repo.list_tickets_for_requester(session, user.id, statuses=repo.ACTIVE_STATUSES,
                                                         limit=10)
+        notes = await latest_status_notes(session, [t.id for t in tickets])  # as "ตามเรื่อง" shows them
     if not tickets:
         turn.reply.text(turn.say("ticket.none"))
         return
@@ -202,7 +205,7 @@ async def my_tickets(turn: Turn) -> None:
     for t in tickets:
         updated = max(x for x in (t.created_at, t.claimed_at, t.answered_at) if x is not None)
         lines.append(turn.say("ticket.status_line", number=t.id, summary=summary(turn, t),
-                              status=turn.say(f"ticket.status.{t.status.value}"),
+                              status=ticket_label(turn, t, notes.get(t.id)),
                               updated=context.when_text(turn, updated, calendar)))
     turn.reply.text("\n".join(lines))
 

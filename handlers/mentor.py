@@ -15,6 +15,7 @@ from bot import repo
 from bot.filters import HasRole, InState, MessageType, Postback
 from bot.messages import QuickReply, TextOut
 from bot.models import LineUser, MessageKind, Role, Ticket, TicketStatus
+from bot.repo.citizens import latest_status_notes
 from bot.routing import Filter, FilterResult, Router
 from bot.sla import outcome_when_answered, policy_for, reschedule
 from bot.tickets import (
@@ -29,6 +30,7 @@ from bot.tickets import (
 )
 from bot.turn import Turn
 from handlers.escalation import ActionIs, SaysLabel, push_all, summary
+from handlers.statuses import status_label, ticket_label
 
 router = Router("mentor")
 
@@ -82,7 +84,7 @@ async def claim(turn: Turn) -> None:
             return
         requester = await line_id_of(session, ticket.requester_user_id)
     if requester:
-        status = turn.say("ticket.status.claimed")
+        status = status_label(turn, TicketStatus.CLAIMED.value)
         turn.push(requester, [TextOut(turn.say("ticket.status_changed", number=number, status=status))])
     _start_draft(turn, number)
     turn.reply.text(turn.say("mentor.claimed_ok", number=number) + "\n" + turn.say(
@@ -178,6 +180,7 @@ async def my_work(turn: Turn) -> None:
         held = await repo.list_tickets_for_assignee(session, user_id=user.id, statuses=[TicketStatus.CLAIMED])
         waiting = await repo.list_tickets_for_assignee(session, lao_code=user.lao_code,
                                                        statuses=[TicketStatus.OPEN]) if user.lao_code else []
+        notes = await latest_status_notes(session, [t.id for t in held])  # an officer's report in progress
     waiting = [t for t in waiting if may_claim(user.role, user.lao_code, t)]
     if not held and not waiting:
         turn.reply.text(turn.say("mentor.queue_empty"))
@@ -187,7 +190,7 @@ async def my_work(turn: Turn) -> None:
         if tickets:
             lines.append(turn.say(header))
             lines += [turn.say("mentor.queue_line", number=t.id, summary=summary(turn, t),
-                               status=turn.say(f"ticket.status.{t.status.value}")) for t in tickets]
+                               status=ticket_label(turn, t, notes.get(t.id))) for t in tickets]
     choices += [work_choice(turn.ctx.kb, t.id) for t in held[:LIST_CHOICES]]
     choices += [QuickReply(label=turn.say("mentor.claim_number_label", number=t.id),
                            data=f"action=claim&ticket={t.id}") for t in waiting[:LIST_CHOICES]]

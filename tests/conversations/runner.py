@@ -4,7 +4,8 @@ One server per test module: `serve --worker` as a real process, the fake LINE AP
 TEST_REDIS_URL set it uses that Redis (and transcripts may fix and move the clock); otherwise REDIS_URL is unset
 and the server runs the embedded store with its worker in-process, where the clock key cannot be reached from
 here, so transcripts with `clock:` are skipped. A step is done when its interaction row is in the database
-(the dispatcher writes it after delivering every message of the turn).
+(the dispatcher writes it after delivering every message of the turn). The transcript's users and invites are
+written straight to the database before the first step.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import real_service_url
 from tests.conversations.expect import Outcome, check, choices, report, ticket_numbers
-from tests.conversations.transcript import Step, Transcript, parse_duration
+from tests.conversations.transcript import (
+    INVITE_PLACEHOLDER,
+    InviteSpec,
+    Step,
+    Transcript,
+    TranscriptError,
+    parse_duration,
+)
 from tests.databases import POSTGRES_URL, fresh_database
 from tests.e2e.stack import Stack
 from tests.factories import (
@@ -61,11 +69,13 @@ class _Run:
     now: datetime | None = None
     ticket: str = ""  # the latest "#<number>" the bot wrote
     last: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user key -> their last reply
+    invites: dict[str, str] = field(default_factory=dict)  # invite key -> plain code
 
     def fill(self, value: Any) -> Any:
-        """Substitute {ticket} in strings (also inside lists and mappings)."""
+        """Substitute {ticket} and {invite:KEY} in strings (also inside lists and mappings)."""
         if isinstance(value, str):
-            return value.replace("{ticket}", self.ticket)
+            value = value.replace("{ticket}", self.ticket)
+            return INVITE_PLACEHOLDER.sub(lambda found: self.invites[found[1]], value)
         if isinstance(value, list):
             return [self.fill(v) for v in value]
         if isinstance(value, dict):
@@ -104,8 +114,8 @@ class ConversationServer:
 
     def run(self, transcript: Transcript) -> None:
         ids = {key: user_id(f"{transcript.rel}:{key}") for key in transcript.users}
-        asyncio.run(self._setup_users(transcript, ids))
-        run = _Run(transcript, ids, now=transcript.clock)
+        codes = asyncio.run(self._setup(transcript, ids))
+        run = _Run(transcript, ids, now=transcript.clock, invites=codes)
         if run.now is not None:
             self._set_clock(run.now)
         try:
@@ -117,7 +127,8 @@ class ConversationServer:
 
     # ---- setup -----------------------------------------------------------------------------------------------
 
-    async def _setup_users(self, transcript: Transcript, ids: dict[str, str]) -> None:
+    async def _setup(self, transcript: Transcript, ids: dict[str, str]) -> dict[str, str]:
+        """The users' roles and LAOs, then the invites; returns invite key -> plain code."""
         from bot import db
         from bot.storage import Storage
 
@@ -126,6 +137,9 @@ class ConversationServer:
             storage = Storage(db.session_factory(engine))
             for key, spec in transcript.users.items():
                 await storage.set_user_role(ids[key], spec.role, lao_code=spec.lao)
+            async with storage.transaction() as session:
+                return {key: await _issue_invite(session, transcript, spec)
+                        for key, spec in transcript.invites.items()}
         finally:
             await engine.dispose()
 
@@ -225,6 +239,23 @@ class ConversationServer:
         outcome.rejected = [f"{c.path} {c.status} {c.response}" for c in self.line.calls()[calls_from:]
                             if c.status >= 400 and c.path.startswith("/v2/bot/message/")]
         return outcome
+
+
+async def _issue_invite(session: Any, transcript: Transcript, spec: InviteSpec) -> str:
+    """An invite as `thongthin <role> invite` issues it (same repo call and LAO rules), then aged or used up
+    when the transcript asks. Times are the transcript's clock, or now: what the server will take as now."""
+    from bot.models import Lao, Role
+    from bot.repo.invites import create_invite, redeem_invite
+
+    lao = await session.get(Lao, spec.lao) if spec.lao else None
+    if spec.role == "mentor" and not (lao is not None and lao.is_mentor):  # bot.admin.check_target refuses it
+        raise TranscriptError(f"{transcript.rel}: invites.{spec.key}: {spec.lao} is not a mentor LAO")
+    now, ttl = transcript.clock or datetime.now(UTC), timedelta(days=spec.days)
+    issued = now - ttl - timedelta(hours=1) if spec.expired else now
+    code = await create_invite(session, Role(spec.role), lao_code=spec.lao, ttl=ttl, now=issued)
+    if spec.used:  # redeemed by someone who is not in the transcript
+        await redeem_invite(session, code, user_id(f"{transcript.rel}:invite:{spec.key}"), now=now)
+    return code
 
 
 def _sync_url(url: str) -> str:
