@@ -2,7 +2,8 @@
 
 Trained on the same knowledge examples as the engine, on topic labels, with the research note's `norm`
 preprocessing. It answers when its best decision score is positive and falls back otherwise.
-scikit-learn is an optional extra (`pip install -e '.[eval]'`); it is imported only here, lazily.
+scikit-learn is listed in the `[eval]` extra (and is a main dependency: nlu/linear.py trains with it); it is
+imported only here, lazily.
 """
 from __future__ import annotations
 

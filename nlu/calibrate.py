@@ -1,13 +1,15 @@
 """`thongthin nlu calibrate`: choose score weights and decision thresholds on the knowledge examples only.
 
 Procedure (the eval set is never used here; it only checks the result):
-1. k-fold (5, stratified by intent): index 4/5 of the examples, score the held-out fifth -> "known" samples.
-2. leave-one-topic-out: index everything except one topic, score (up to 40 of) that topic's examples ->
-   "unknown" samples, i.e. what a message the bot has no intent for looks like.
-3. weights: the mix of topic model, char and word centroids (grid) that maximises k-fold topic accuracy.
+1. k-fold (5, stratified by intent): index 4/5 of the examples, score the held-out fifth -> "known" samples;
+   also score messages made of 2-3 held-out examples of one topic joined (real messages are longer).
+2. leave-one-topic-out: index everything except one topic, score (up to 40 of) that topic's examples and
+   joined ones -> "unknown" samples, i.e. what a message the bot has no intent for looks like.
+3. weights: the share of the topic and intent models (grid) that maximises k-fold topic accuracy.
 4. calibration: logistic regression of "top topic is right" on (top score, gap to the runner-up,
    ln(1 + words)) over known + unknown samples; confidence = that probability.
-5. fallback_below: the confidence that maximises Youden's J = (known-right kept) + (unknown rejected) - 1.
+5. fallback_below: the confidence that maximises Youden's J = (in-scope known-right kept) + (unknown and
+   held-out out-of-scope rejected) - 1.
 6. answer_from: the lowest confidence >= fallback_below at which at most 3 % of all samples would be
    answered with a wrong topic (the contract's conf_wrong, with room below its 5 % ceiling).
 """
@@ -33,6 +35,7 @@ from nlu.types import TrainingExample
 
 FOLDS = 5
 UNKNOWN_PER_TOPIC = 40
+COMPOSITES_PER_TOPIC = 8  # joined held-out examples per topic and fold (see _composites)
 MAX_CONF_WRONG = 0.03
 
 
@@ -75,12 +78,15 @@ def calibrate(examples: Sequence[TrainingExample], kb: Any, seed: int = 0) -> Ca
     slope, center, gap_weight, length_weight = _logistic(s1, gap, np.log1p(words), right)
     base = Thresholds(slope=slope, center=center, gap_weight=gap_weight, length_weight=length_weight)
     conf = np.array([base.confidence(a, b, int(n)) for a, b, n in zip(s1, gap, words)])
-    fallback, j = _youden(conf, right & known, ~known, rejected_oos)
+    is_oos = np.array([smp.gold == OUT_OF_SCOPE for smp in samples])
+    # keep: in-scope messages ranked right; reject: topics the index lacks and held-out out-of-scope ones
+    fallback, j = _youden(conf, right & known & ~is_oos, ~known | is_oos, rejected_oos)
     answer = _answer_from(conf, right, rejected_oos, fallback)
     th = Thresholds(slope, center, gap_weight, length_weight, fallback, answer)
     figures = {"examples": len(examples), "kfold_topic_accuracy": accuracy, "youden_j": j,
-               "known_kept": float(np.mean(conf[right & known] >= fallback)),
-               "unknown_rejected": float(np.mean((conf[~known] < fallback) | rejected_oos[~known]))}
+               "known_kept": float(np.mean(conf[right & known & ~is_oos] >= fallback)),
+               "unknown_rejected": float(np.mean((conf[~known] < fallback) | rejected_oos[~known])),
+               "out_of_scope_rejected": float(np.mean((conf[is_oos] < fallback) | rejected_oos[is_oos]))}
     return CalibrationResult(weights, th, figures)
 
 
@@ -107,12 +113,30 @@ def _score(index: IntentIndex, held: list[TrainingExample], feats: Any, known: b
     return out
 
 
+def _composites(held: list[TrainingExample], rng: random.Random, per_topic: int) -> list[TrainingExample]:
+    """Two or three held-out examples of one topic joined into one message.
+
+    Real messages are longer than knowledge examples and often say several things about one problem;
+    they score lower against the models than a single example does. Calibrating on these too keeps the
+    thresholds from rejecting every long message (they are scored, never trained on)."""
+    by_topic: dict[str, list[TrainingExample]] = {}
+    for e in held:
+        by_topic.setdefault(e.topic, []).append(e)
+    out = []
+    for topic, members in sorted(by_topic.items()):
+        for _ in range(per_topic if len(members) > 1 else 0):
+            parts = rng.sample(members, min(len(members), rng.choice((2, 3))))
+            out.append(TrainingExample(" ".join(p.text for p in parts), parts[0].intent, topic, parts[0].audience))
+    return out
+
+
 def _kfold(examples: list[TrainingExample], feats: Any, index_features: Any, seed: int) -> list[Sample]:
-    fold = _folds(examples, seed)
+    fold, rng = _folds(examples, seed), random.Random(seed)
     samples: list[Sample] = []
     for k in range(FOLDS):
         train = [e for e, f in zip(examples, fold) if f != k]
         held = [e for e, f in zip(examples, fold) if f == k]
+        held += _composites(held, rng, COMPOSITES_PER_TOPIC)
         samples += _score(IntentIndex.build(train, index_features), held, feats, known=True)
     return samples
 
@@ -126,20 +150,14 @@ def _leave_topic_out(examples: list[TrainingExample], feats: Any, index_features
         train = [e for e in examples if e.topic != topic]
         if not train:
             continue
-        held = rng.sample(held, min(UNKNOWN_PER_TOPIC, len(held)))
+        held = rng.sample(held, min(UNKNOWN_PER_TOPIC, len(held))) + _composites(held, rng, COMPOSITES_PER_TOPIC)
         samples += _score(IntentIndex.build(train, index_features), held, feats, known=False)
     return samples
 
 
 def _grid() -> list[dict[str, float]]:
-    """Topic-model share 0..0.9; the rest split between the char and word centroids."""
-    grid = []
-    for topic in range(10):
-        for char in range(2, 9):
-            rest = 1 - topic / 10
-            grid.append({"char": round(rest * char / 10, 3), "word": round(rest * (10 - char) / 10, 3),
-                         "topic": topic / 10})
-    return grid
+    """The topic model's share 0..1 of the score; the intent model has the rest."""
+    return [{"intent": round(1 - k / 10, 1), "topic": k / 10} for k in range(11)]
 
 
 def _best_weights(known: list[Sample]) -> tuple[dict[str, float], float]:

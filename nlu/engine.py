@@ -113,7 +113,10 @@ class NluEngine:
         index = index or self._state.index
         if not analysis.signal or not index.intent_ids:
             return []
-        scores = np.where(index.audience_mask(audience), index.scorer.score(analysis), -1.0)
+        scores = index.scorer.score(analysis)
+        mask = index.audience_mask(audience)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
         return rank_topics(scores, index)
 
     def classify(self, text: str, audience: str | None = None) -> NluResult:
@@ -129,13 +132,14 @@ class NluEngine:
 
 def rank_topics(scores: np.ndarray, index: IntentIndex, keep: int = 4) -> list[Ranked]:
     """The best intent of each topic, best first; at most `keep` topics (3 candidates + the runner-up
-    the confidence needs), only positive scores. Intents are grouped by topic in the index, so this is
-    one per-topic maximum over all intents and a short loop over the few best topics."""
+    the confidence needs), only topics the audience may get; scores are SVM margins, of any sign.
+    Intents are grouped by topic in the index, so this is one per-topic maximum over all intents and a
+    short loop over the few best topics."""
     grouped = scores[index.by_topic]
     best = np.maximum.reduceat(grouped, index.topic_starts)
     ranked: list[Ranked] = []
     for t in np.argsort(-best, kind="stable")[:keep].tolist():
-        if best[t] <= 0:
+        if not np.isfinite(best[t]):
             break
         start, end = index.topic_starts[t], index.topic_ends[t]
         i = int(index.by_topic[start + int(np.argmax(grouped[start:end]))])

@@ -49,7 +49,13 @@ def _alternation(names: Iterable[str]) -> re.Pattern[str] | None:
 class EntityExtractor:
     def __init__(self, laos: Iterable[Any] = (), normalize: Callable[[str], str] = str.lower) -> None:
         self._geo = _geo_names()
-        self._geo_keys = {level: list(names) for level, names in self._geo.items()}
+        # names by first character: a fuzzy match then scans a few hundred names, not all ~7,400
+        # subdistricts (that scan was the slowest step of a message that names a ตำบล; typos in the first
+        # character are rare, and the exact and prefix matches below do not depend on it)
+        self._geo_keys: dict[str, dict[str, list[str]]] = {}
+        for level, names in self._geo.items():
+            for name in names:
+                self._geo_keys.setdefault(level, {}).setdefault(name[:1], []).append(name)
         self._lao_names: dict[str, str] = {}
         for lao in laos:
             for name in (lao.name, *lao.aliases):
@@ -101,7 +107,8 @@ class EntityExtractor:
         word = re.split(r"[ \-]", run, maxsplit=1)[0]
         if word in names:
             return Entity(level, word, names[word], start, start + len(word))
-        hit = process.extractOne(word, self._geo_keys[level], scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        hit = process.extractOne(word, self._geo_keys.get(level, {}).get(word[:1], ()), scorer=fuzz.ratio,
+                                score_cutoff=FUZZY_CUTOFF)
         if hit is not None:
             return Entity(level, word, names[hit[0]], start, start + len(word))
         for end in range(len(run), 2, -1):

@@ -1,14 +1,12 @@
-"""IntentScorer.score compiled for serving: numeric feature ids, a sparse centroid matrix, no Counters.
+"""IntentScorer.score compiled for serving: numeric feature ids, one merged weight matrix, no Counters.
 
-Profiling `classify` showed ~75 % of the scoring time in Python-level work per message (building
-n-gram strings and Counters, dict lookups, a dozen small numpy calls), not in arithmetic. So:
+Profiling `classify` showed most of the scoring time in Python-level work per message (building n-gram
+strings and Counters, dict lookups, a dozen small numpy calls), not in arithmetic. So:
   * GramCoder turns a signal's character 3-4-grams into integers in a few vectorised numpy steps
     (each character -> a small code, a gram -> its codes packed into one uint64) and finds their term
     ids by binary search in a sorted array — the same grams `features.char_ngram_list` yields;
-  * the intent centroids (weighted char and word rows) are one CSR matrix, terms x intents: a message
-    touches only the non-zero cells of its own terms (~3 % of a dense row), so the cost grows with the
-    terms' spread over intents rather than with the number of intents;
-  * the topic model's weights stay dense (terms x topics; a few dozen columns).
+  * the intent and topic models' weights, already scaled by the feature mix and the signal weights,
+    are one term-major matrix: a message gathers only its own terms' rows.
 The result is the same sum as IntentScorer.signals() weighted (tests/nlu/test_fastscore.py checks it).
 """
 from __future__ import annotations
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
 _BMP = 0x10000  # characters outside the Basic Multilingual Plane (emoji) never occur in the vocabulary
 MAX_TF = 10_000  # a term's count in one message (4,000 characters) never gets near this
 DENSE_CELLS = 16_000_000  # float32 cells (64 MB) up to which the merged matrix stays dense
+SPARSE_CELLS = 12_000_000  # intent weights kept beyond that (~100 MB as CSR)
 
 
 class GramCoder:
@@ -75,37 +74,39 @@ class GramCoder:
 
 
 class FastScorer:
-    """The weighted sum of IntentScorer's three signals for one analysed message, in one pass.
+    """The weighted sum of IntentScorer's two signals for one analysed message, in one pass.
 
-    Intent and topic columns sit side by side in one term-major matrix, dense while it stays within
+    Intent and topic weights sit side by side in one term-major matrix, dense while it stays within
     DENSE_CELLS (a gather of the message's rows and one product: fewest numpy calls, and numpy's fixed
-    cost per call is what dominates a short message), else the intent part is sparse (CSR), so very
-    large knowledge costs what its terms' non-zero cells cost, not terms x intents.
+    cost per call is what dominates a short message). Beyond that (knowledge many times larger) each
+    term keeps only its largest intent weights (SPARSE_CELLS in all) in a sparse (CSR) matrix: an SVM's
+    small weights barely move a ranking, and time and memory stay bounded whatever the knowledge size.
     """
 
     def __init__(self, scorer: IntentScorer) -> None:
-        from nlu.scoring import TOPIC_FEATURE_MIX  # here, not at module level: scoring imports this module
+        from nlu.scoring import FEATURE_MIX  # here, not at module level: scoring imports this module
 
         chars, words, w = scorer.chars, scorer.words, scorer.weights
-        self.n_char, self.n_intents = len(chars.space.vocab), chars.n_intents
-        self.coder = GramCoder(chars.space.vocab)
-        self.word_ids = {t: i + self.n_char for t, i in words.space.vocab.items()}
-        self.idf = np.concatenate([chars.space.idf, words.space.idf]).astype(np.float32)
+        self.n_char, self.n_intents = len(chars.vocab), len(scorer.intents.classes)
+        self.coder = GramCoder(chars.vocab)
+        self.word_ids = {t: i + self.n_char for t, i in words.vocab.items()}
+        self.idf = np.concatenate([chars.idf, words.idf]).astype(np.float32)
         self.log_tf = np.zeros(MAX_TF + 1, dtype=np.float32)  # sublinear tf, indexed by the count
         self.log_tf[1:] = 1.0 + np.log(np.arange(1, MAX_TF + 1, dtype=np.float32))
-        cents = [chars.centroids.astype(np.float32) * np.float32(w["char"]),
-                 words.centroids.astype(np.float32) * np.float32(w["word"])]
-        topic_w = scorer.topics.weights.astype(np.float32)
-        topic_w[: self.n_char] *= TOPIC_FEATURE_MIX[0]
-        topic_w[self.n_char :] *= TOPIC_FEATURE_MIX[1]
+        mix = np.where(np.arange(len(self.idf)) < self.n_char, *FEATURE_MIX).astype(np.float32)[:, None]
+        scaled = sparse.csr_matrix(scorer.intents.weights).multiply(mix * np.float32(w["intent"]))
+        intent_w = sparse.csr_matrix(scaled, dtype=np.float32)
+        topic_w = scorer.topics.weights * (mix * np.float32(w["topic"]))
+        self.intent_bias = scorer.intents.bias * np.float32(w["intent"])
+        self.topic_bias = scorer.topics.bias * np.float32(w["topic"])
         self.dense = len(self.idf) * (self.n_intents + topic_w.shape[1]) <= DENSE_CELLS
         if self.dense:
-            self.matrix = np.hstack([np.vstack(cents), topic_w])
+            self.matrix = np.hstack([intent_w.toarray(), topic_w])
         else:
-            merged = sparse.vstack([sparse.csr_matrix(c) for c in cents]).tocsr()
-            self.indptr, self.indices, self.data = merged.indptr.astype(np.int64), merged.indices, merged.data
+            pruned = _largest_cells(intent_w, SPARSE_CELLS)
+            self.indptr, self.indices, self.data = pruned.indptr.astype(np.int64), pruned.indices, pruned.data
             self.matrix = topic_w
-        self.intent_topic, self.topic_weight = scorer.intent_topic, float(w["topic"])
+        self.intent_topic = scorer.intent_topic
 
     def terms(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
         """Distinct term ids of a message (char terms first) and their TF-IDF weights, each space's part
@@ -124,18 +125,12 @@ class FastScorer:
 
     def score(self, analysis: Analysis) -> np.ndarray:
         ids, weights = self.terms(analysis)
-        if not len(ids):
-            return np.zeros(self.n_intents, dtype=np.float32)
         if self.dense:
             out = weights @ self.matrix[ids]
             intents, topic = out[: self.n_intents], out[self.n_intents :]
         else:
             intents, topic = self._sparse_scores(ids, weights), weights @ self.matrix[ids]
-        if len(topic) > 1 and self.topic_weight:
-            centred = topic - topic.mean()
-            z = np.exp(centred * (1.0 / (np.sqrt(centred @ centred / len(topic)) + 1e-9)))
-            intents += (self.topic_weight / z.sum()) * z[self.intent_topic]
-        return intents
+        return intents + self.intent_bias + (topic + self.topic_bias)[self.intent_topic]
 
     def _sparse_scores(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """weights @ centroids[ids] over the non-zero cells only (a gather and one bincount)."""
@@ -147,3 +142,20 @@ class FastScorer:
         cells = np.arange(ends[-1]) + np.repeat(starts - ends + lengths, lengths)
         return np.bincount(self.indices[cells], weights=self.data[cells] * np.repeat(weights, lengths),
                            minlength=self.n_intents).astype(np.float32)
+
+
+def _largest_cells(weights: sparse.csr_matrix, budget: int) -> sparse.csr_matrix:
+    """Each term's largest-magnitude cells, at most budget/terms of them (terms x intents).
+
+    Per term, not globally: a common n-gram otherwise keeps a cell for nearly every intent, and a
+    message's cost is the cells of its terms (a global cut left 10x knowledge at ~1,000 messages/s).
+    """
+    per_term = max(8, budget // max(weights.shape[0], 1))
+    weights = weights.copy()
+    rows = np.repeat(np.arange(weights.shape[0]), np.diff(weights.indptr))
+    order = np.lexsort((-np.abs(weights.data), rows))  # by term, then largest first
+    rank = np.empty(weights.nnz, dtype=np.int64)
+    rank[order] = np.arange(weights.nnz) - weights.indptr[rows[order]]
+    weights.data[rank >= per_term] = 0
+    weights.eliminate_zeros()
+    return weights

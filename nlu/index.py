@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from nlu.features import char_ngrams, word_features
-from nlu.linear import TopicModel
-from nlu.scoring import IntentScorer, SpaceIndex, joint_matrix
+from nlu.scoring import IntentScorer
 from nlu.tokenize import Analysis
 from nlu.types import TrainingExample
 
@@ -25,7 +24,7 @@ Features = tuple[Counter[str], Counter[str]]  # (character n-grams, words)
 
 def featurize(analysis: Analysis) -> Features:
     return char_ngrams(analysis.signal), word_features(analysis.tokens)
-INDEX_VERSION = "8"  # bump when the index layout or the features change
+INDEX_VERSION = "13"  # bump when the index layout or the features change
 
 
 def examples_from_kb(kb: Any) -> list[TrainingExample]:
@@ -58,16 +57,11 @@ class IntentIndex:
               weights: dict[str, float] | None = None) -> IntentIndex:
         ordered = sorted(examples, key=lambda e: e.intent)
         intent_ids = sorted({e.intent for e in ordered})
-        position = {intent: i for i, intent in enumerate(intent_ids)}
         meta = {e.intent: (e.topic, e.audience) for e in ordered}
-        owner = np.array([position[e.intent] for e in ordered], dtype=np.int32)
-        features = [featurize(e.text) for e in ordered]
-        chars = SpaceIndex([f[0] for f in features], owner, len(intent_ids))
-        words = SpaceIndex([f[1] for f in features], owner, len(intent_ids))
-        topics = TopicModel.fit(joint_matrix(chars, words, features), [e.topic for e in ordered])
         intent_topics = [meta[i][0] for i in intent_ids]
-        return cls(intent_ids, intent_topics, [meta[i][1] for i in intent_ids],
-                   IntentScorer(chars, words, topics, intent_topics, weights))
+        scorer = IntentScorer.train([featurize(e.text) for e in ordered], [e.intent for e in ordered],
+                                    [e.topic for e in ordered], intent_topics, weights)
+        return cls(intent_ids, intent_topics, [meta[i][1] for i in intent_ids], scorer)
 
     def __post_init__(self) -> None:
         names = sorted(set(self.topics))
@@ -80,11 +74,9 @@ class IntentIndex:
         self._masks = {a: np.array([x in (a, "any") for x in self.audiences], dtype=bool)
                        for a in ("citizen", "officer")}
 
-    def audience_mask(self, audience: str | None) -> np.ndarray:
-        """Intents a user of this audience may get (None or "any": all)."""
-        if audience in self._masks:
-            return self._masks[audience]
-        return np.ones(len(self.intent_ids), dtype=bool)
+    def audience_mask(self, audience: str | None) -> np.ndarray | None:
+        """Intents a user of this audience may get; None when every intent is allowed (None or "any")."""
+        return self._masks.get(audience) if audience else None
 
 
 def cache_key(*parts: str) -> str:

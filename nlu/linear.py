@@ -1,42 +1,93 @@
-"""A topic model beside the centroids: Complement Naive Bayes over both feature spaces.
+"""Linear models over the joint TF-IDF vector: one for topics, one for intents.
 
-Why: the centroid of a diverse class (out_of_scope: shops, buses, hospitals ...) is weak, while a
-discriminative view — what a topic's examples have that the *other* topics' examples lack — separates it.
-Complement NB (Rennie et al., 2003) gives that in closed form: training is one sparse product (~0.1 s),
-so cross-validation can rebuild it dozens of times. A logistic regression (L-BFGS) ranked no better on
-k-fold and took minutes to train.
+Why linear SVMs: on k-fold over the knowledge examples they ranked topics better than intent centroids
+and Complement Naive Bayes (0.77 against 0.72 topic accuracy, `thongthin nlu calibrate`): a centroid
+rewards what an intent's examples share, an SVM what *separates* them from everything else, which is
+what a long complaint that mentions several things needs. Training (liblinear, squared hinge) runs once
+per knowledge version; the cached index holds only the weight arrays, so serving and a warm start never
+import scikit-learn.
+
+Topics are few (a fixed vocabulary), so the topic model is one-vs-rest over every example. Intents grow
+with the knowledge, and one-vs-rest over every example costs intents x examples (a knowledge base 10x
+larger took over 15 minutes), so each intent's SVM sees its own topic's examples (what it must be told
+apart from) and a fixed-size sample of the other topics' (what keeps margins comparable across topics):
+k-fold topic accuracy 0.772 with 1,500 sampled against 0.772 with all, and training grows linearly.
 """
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
 
-ALPHA = 0.3  # additive smoothing of the complement counts
+SVM_C = 0.5  # regularisation; chosen by k-fold on the knowledge examples, 0.3-1.0 rank alike
+OTHER_TOPIC_SAMPLE = 1_500  # negatives from other topics per intent model (see the module docstring)
+
+Weights = np.ndarray | sparse.csr_matrix  # terms x classes
 
 
-class TopicModel:
-    """Topic scores for a feature vector. `weights` is terms x topics, term-major for one-gather scoring."""
+class LinearModel:
+    """Scores per class for a feature vector: `weights` is terms x classes (term-major: one gather)."""
 
-    def __init__(self, weights: np.ndarray, topics: list[str]) -> None:
-        self.weights, self.topics = weights, topics
+    def __init__(self, weights: Weights, bias: np.ndarray, classes: list[str]) -> None:
+        self.weights, self.bias, self.classes = weights, bias, classes
 
     @classmethod
-    def fit(cls, x: sparse.csr_matrix, labels: list[str]) -> TopicModel:
-        topics = sorted(set(labels))
-        position = {t: i for i, t in enumerate(topics)}
-        onehot = sparse.csr_matrix((np.ones(len(labels), np.float32), ([position[t] for t in labels],
-                                    np.arange(len(labels)))), shape=(len(topics), len(labels)))
-        counts = np.asarray((onehot @ x).T.todense(), dtype=np.float64)  # terms x topics
-        complement = counts.sum(axis=1, keepdims=True) - counts + ALPHA
-        weights = -np.log(complement / complement.sum(axis=0, keepdims=True))
-        weights /= np.abs(weights).sum(axis=0, keepdims=True)  # length-normalised weights (CNB's "WCNB")
-        return cls(weights.astype(np.float32), topics)
+    def fit(cls, x: sparse.csr_matrix, labels: Sequence[str], c: float = SVM_C) -> LinearModel:
+        """One-vs-rest over every example (the topic model)."""
+        classes = sorted(set(labels))
+        if len(classes) < 2:  # nothing to separate: every class scores the same
+            return cls(np.zeros((x.shape[1], len(classes)), np.float32), np.zeros(len(classes), np.float32),
+                       classes)
+        svm = _svm(c).fit(x, list(labels))
+        coef, bias = svm.coef_, svm.intercept_
+        if len(classes) == 2:  # liblinear returns one hyperplane for two classes: make it two columns
+            coef, bias = np.vstack([-coef, coef]), np.concatenate([-bias, bias])
+        return cls(np.ascontiguousarray(coef.T, dtype=np.float32), bias.astype(np.float32), classes)
 
-    def probabilities(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Softmax of the standardised scores: scale-free, so it mixes with cosines on a fixed weight."""
-        if len(idx) == 0 or len(self.topics) < 2:
-            return np.full(len(self.topics), 1.0 / max(len(self.topics), 1), dtype=np.float32)
-        scores = values @ self.weights[idx]
-        z = (scores - scores.mean()) / (scores.std() + 1e-9)
-        z = np.exp(z - z.max())
-        return z / z.sum()
+    @classmethod
+    def fit_within_groups(cls, x: sparse.csr_matrix, labels: Sequence[str], groups: Sequence[str],
+                          c: float = SVM_C, sample: int = OTHER_TOPIC_SAMPLE, seed: int = 0) -> LinearModel:
+        """One binary SVM per class against its own group and a sample of the others (the intent model).
+
+        Weights come back sparse: a class's SVM is zero on every term its training rows never contain.
+        """
+        labels_a, groups_a = np.asarray(labels), np.asarray(groups)
+        classes = sorted(set(labels))
+        rng = np.random.default_rng(seed)
+        columns, bias = [], np.zeros(len(classes), np.float32)
+        for j, label in enumerate(classes):
+            rows = _training_rows(labels_a, groups_a, label, rng, sample)
+            target = labels_a[rows] == label
+            if target.all():  # nothing to tell it apart from (a one-intent knowledge base)
+                columns.append(sparse.csr_matrix((x.shape[1], 1), dtype=np.float32))
+                continue
+            svm = _svm(c).fit(x[rows], target)
+            columns.append(sparse.csr_matrix(svm.coef_.T.astype(np.float32)))
+            bias[j] = svm.intercept_[0]
+        return cls(sparse.hstack(columns, format="csr", dtype=np.float32), bias, classes)
+
+    def scores(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Signed distance to each class's hyperplane (> 0: on the class's side)."""
+        if len(idx) == 0:
+            return self.bias.copy()
+        rows = self.weights[idx]
+        product = rows.T @ values if sparse.issparse(rows) else values @ rows
+        return np.asarray(product, dtype=np.float32).ravel() + self.bias
+
+
+def _svm(c: float):  # noqa: ANN202 - sklearn is imported lazily (build time only)
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(C=c, max_iter=5000)
+
+
+def _training_rows(labels: np.ndarray, groups: np.ndarray, label: str, rng: np.random.Generator,
+                   sample: int) -> np.ndarray:
+    """Rows of `label`'s group (its positives and nearest negatives) plus a sample of other groups."""
+    group = groups[labels == label][0]
+    own = np.flatnonzero(groups == group)
+    others = np.flatnonzero(groups != group)
+    if len(others) > sample:
+        others = rng.choice(others, sample, replace=False)
+    return np.sort(np.concatenate([own, others]))

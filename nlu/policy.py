@@ -1,7 +1,7 @@
 """Step 4: decide — answer, ask which of a few topics was meant, or fall back.
 
-The scorer's raw similarity is turned into a calibrated confidence (estimated P(top topic is right))
-by a logistic function of the top score, its gap to the runner-up and the message length (a long
+The scorer's raw score (SVM margins) is turned into a calibrated confidence (estimated P(top topic is
+right)) by a logistic function of the top score, its gap to the runner-up and the message length (a long
 complaint scores lower against short examples without being less clear). Then:
   * the top topic is `out_of_scope`                      -> fallback (intent kept, so the reply can decline)
   * confidence < fallback_below                          -> fallback, nothing fits (intent and topic null)

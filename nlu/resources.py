@@ -20,6 +20,8 @@ class NluData:
     particles: frozenset[str]
     fillers: frozenset[str]
     courtesies: frozenset[str]
+    closings: frozenset[str]  # "ขอบคุณ" ending a request
+    closing_tail: frozenset[str]  # what may follow it in a closing (มาก, ๆ, ล่วงหน้า ...)
     laughter_token: str
     laughter: tuple[re.Pattern[str], ...]
     replacements: dict[str, str]  # literal form -> canonical form (text level)
@@ -73,6 +75,8 @@ def load_nlu_data(directory: Path | None = None) -> NluData:
         particles=frozenset(part.get("particles") or ()),
         fillers=frozenset(part.get("fillers") or ()),
         courtesies=frozenset(part.get("courtesies") or ()),
+        closings=frozenset((part.get("closings") or {}).get("words") or ()),
+        closing_tail=frozenset((part.get("closings") or {}).get("tail") or ()),
         laughter_token=str(laughter.get("token", "<laugh>")),
         laughter=tuple(re.compile(p) for p in laughter.get("patterns") or ()),
         replacements=literal,

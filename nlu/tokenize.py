@@ -65,6 +65,7 @@ class Tokenizer:
         self._drop = data.particles | data.fillers
         self._laugh = data.laughter_token
         self._courtesies = data.courtesies
+        self._closings, self._closing_tail = data.closings, data.closing_tail
         self._token_map = data.token_map
         self.dictionary = load_dictionary([*data.domain_terms, *extra_terms], cache_dir)
 
@@ -94,4 +95,17 @@ class Tokenizer:
         if sum(t not in self._courtesies for t in tokens) >= COURTESY_MIN_REST:
             tokens = [t for t in tokens if t not in self._courtesies]
             pieces = [" " if p in self._courtesies else p for p in pieces]
+        tokens, pieces = self._without_closing(tokens, pieces)
         return Analysis(tuple(tokens), " ".join("".join(pieces).split()))
+
+    def _without_closing(self, tokens: list[str], pieces: list[str]) -> tuple[list[str], list[str]]:
+        """Drop a closing thanks (a closing word and tail words only, at the very end) after a request."""
+        end = len(tokens)
+        while end and tokens[end - 1] in self._closing_tail:
+            end -= 1
+        if not end or tokens[end - 1] not in self._closings or end - 1 < COURTESY_MIN_REST:
+            return tokens, pieces
+        cut = len(pieces)  # pieces hold the tokens in order, with " " where a word left the signal
+        for _ in range(len(tokens) - end + 1):
+            cut = max(i for i in range(cut) if pieces[i] != " ")
+        return tokens[: end - 1], pieces[:cut]

@@ -5,13 +5,14 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from nlu.engine import Analyzer
 from nlu.fastscore import FastScorer, GramCoder
 from nlu.features import char_ngram_list
 from nlu.index import IntentIndex
 from nlu.resources import load_nlu_data
-from nlu.scoring import SIGNALS
+from nlu.scoring import FEATURE_MIX, SIGNALS
 from nlu.types import TrainingExample
 
 MESSAGES = [
@@ -32,7 +33,7 @@ def built(fixture_examples: list[TrainingExample]) -> tuple[Analyzer, IntentInde
 
 def test_gram_ids_equal_the_string_ngrams(built: tuple[Analyzer, IntentIndex]) -> None:
     analyzer, index = built
-    vocab = index.scorer.chars.space.vocab
+    vocab = index.scorer.chars.vocab
     coder = GramCoder(vocab)
     for text in MESSAGES:
         signal = analyzer(text)[2].signal
@@ -52,7 +53,23 @@ def test_fast_score_equals_weighted_signals(built: tuple[Analyzer, IntentIndex],
         analysis = analyzer(text)[2]
         signals = scorer.signals(analysis)
         reference = sum(scorer.weights[k] * signals[k] for k in SIGNALS)
-        if not len(fast.terms(analysis)[0]):  # nothing known: no evidence for any intent (-> fallback)
-            assert not fast.score(analysis).any()
-            continue
+        # with no known term only the models' biases remain; the engine never ranks such a message
         np.testing.assert_allclose(fast.score(analysis), reference, atol=1e-5, err_msg=text)
+
+
+def test_sparse_path_keeps_each_terms_largest_weights(built: tuple[Analyzer, IntentIndex],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond DENSE_CELLS each term keeps its SPARSE_CELLS/terms largest intent weights (at least 8)."""
+    _, index = built
+    weights = sparse.csr_matrix(index.scorer.intents.weights)
+    terms = weights.shape[0]
+    monkeypatch.setattr("nlu.fastscore.DENSE_CELLS", 0)
+    monkeypatch.setattr("nlu.fastscore.SPARSE_CELLS", terms * 8)
+    fast = FastScorer(index.scorer)
+    kept = sparse.csr_matrix((fast.data, fast.indices, fast.indptr), shape=weights.shape)
+    for term in range(terms):
+        original = np.sort(np.abs(weights[term].data))[::-1]
+        row = np.abs(kept[term].data)
+        assert len(row) == min(8, len(original))
+        if len(row):  # the kept cells are the row's largest (scaled by one mix factor for the row)
+            np.testing.assert_allclose(np.sort(row)[::-1] / row.max(), original[: len(row)] / original[0], rtol=1e-4)

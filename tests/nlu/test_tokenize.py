@@ -46,3 +46,20 @@ def test_laughter_is_one_token(analyse) -> None:  # noqa: ANN001
 def test_empty_and_symbols(analyse) -> None:  # noqa: ANN001
     assert analyse("").tokens == ()
     assert analyse("?!... ^^").signal == ""
+
+
+@pytest.mark.parametrize(("text", "tokens", "signal"), [
+    ("ท่อตันมาอาทิตย์นึงแล้ว ช่วยหน่อยนะคะ ขอบคุณมากๆค่ะ", None, "ท่อตัน"),  # closing thanks after a request
+    ("ถนนพังมาก ขอบคุณล่วงหน้าครับ", ("ถนน", "พัง", "มาก"), "ถนนพังมาก"),
+    ("ขยะไม่มีคนเก็บ thank you", ("ขยะ", "ไม่", "มี", "คน", "เก็บ"), "ขยะไม่มีคนเก็บ"),
+])
+def test_closing_thanks_leaves_the_signal(analyse, text: str, tokens, signal: str) -> None:  # noqa: ANN001
+    result = analyse(text)
+    assert "ขอบคุณ" not in result.tokens and "thank" not in result.tokens
+    assert tokens is None or result.tokens == tokens
+    assert signal in result.signal and "ขอบคุณ" not in result.signal
+
+
+@pytest.mark.parametrize("text", ["ขอบคุณค่ะ", "ขอบคุณที่มาซ่อมถนนให้นะคะ", "ขอบคุณมากๆเลยครับ"])
+def test_thanks_that_is_the_message_stays(analyse, text: str) -> None:  # noqa: ANN001
+    assert "ขอบคุณ" in analyse(text).tokens
