@@ -22,7 +22,7 @@ from tests.factories import postback_event, text_event, user_id
 from tests.fakeline.server import FakeLine
 
 SILA, CHIANG_KHAN, LAMPANG = "P-400114", "P-420301", "P-5201"
-QUESTION = "สมัคร Digital ID แล้วสแกนหน้าไม่ผ่านสักที"  # the NLU answers it with a (verified) article
+QUESTION = "สแกนหน้าไม่ผ่านตอนสมัคร DGA Digital ID เข้าระบบไม่ได้"  # the NLU answers it with a (verified) article
 ANSWER = "ให้ถอดแว่นและแมสก์ ถ่ายในที่แสงสว่างพอ แล้วสแกนใหม่ในแอป ThaID ค่ะ"
 TUESDAY_10 = datetime.fromisoformat("2026-12-01T10:00:00+07:00")
 FAST_TIMERS = {"THONGTHIN_SLA_POLL_S": "0.2", "THONGTHIN_LEARNING_POLL_S": "0.3"}
