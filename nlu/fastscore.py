@@ -133,7 +133,7 @@ class FastScorer:
         return intents + self.intent_bias + (topic + self.topic_bias)[self.intent_topic]
 
     def _sparse_scores(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """weights @ centroids[ids] over the non-zero cells only (a gather and one bincount)."""
+        """weights @ intent_weights[ids] over the non-zero cells only (a gather and one bincount)."""
         starts = self.indptr[ids]
         lengths = self.indptr[ids + 1] - starts
         ends = np.cumsum(lengths)
