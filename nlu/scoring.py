@@ -5,8 +5,8 @@ A message is one TF-IDF vector over two spaces side by side: character 3-4-grams
 tokeniser is right). Two linear SVMs read it (nlu/linear.py): one over topics, one over intents. An
 intent's score is its own margin plus its topic's margin, weighted (knowledge/nlu/thresholds.yaml):
 the topic model pools every example of a topic, so it ranks topics more robustly; the intent model
-picks the intent inside the topic and still helps the ranking (k-fold topic accuracy 0.77 for the sum
-against 0.76 for the topic model alone and 0.72 for the intent model alone).
+picks the intent inside the topic and still helps the ranking (in a k-fold experiment, topic accuracy
+0.772 for the sum against 0.758 for the topic model alone and 0.724 for the intent model alone).
 """
 from __future__ import annotations
 
