@@ -15,8 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.line_api import NullGateway
 from bot.messages import OutMessage, QuickReply
+from bot.null_gateway import NullGateway
 from bot.replies import render_plain
 from bot.routing import Router
 from bot.runtime import build_full

@@ -1,8 +1,8 @@
 """Outgoing message types owned by Thongthin, plus the LINE limits and text measures they must respect.
 
-Handlers build these plain values; only bot/replies.py and bot/line_api.py know the SDK's models. LINE counts
-message text in UTF-16 code units but labels in grapheme clusters (a Thai consonant with its vowel and tone
-marks is one cluster), so both measures live here.
+Handlers build these plain values; only bot/replies.py and the LINE gateway (bot/line_*.py) know the SDK's
+models. LINE counts message text in UTF-16 code units but labels in grapheme clusters (a Thai consonant with
+its vowel and tone marks is one cluster), so both measures live here.
 """
 
 from __future__ import annotations

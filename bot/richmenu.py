@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.line_api import LineApiError, LineGateway
+from bot.line_api import LineGateway
+from bot.line_types import LineApiError
 from bot.richmenu_images import TileArt, render_menu
 from bot.settings import Settings
 

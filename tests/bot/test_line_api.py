@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.line_api import (
+from bot.line_api import LineGateway, gateway_from_settings
+from bot.line_types import (
     SENDING_PUSH,
     SENDING_REPLY,
     SENT_PUSH,
@@ -17,15 +18,13 @@ from bot.line_api import (
     SENT_REPLY_ASSUMED,
     UNSENT_REPLY,
     LineApiError,
-    LineGateway,
     LineProfile,
     MemoryLedger,
-    NullGateway,
-    gateway_from_settings,
     retry_key_for,
 )
 from bot.messages import FlexOut, QuickReply, TextOut
 from bot.metrics import REGISTRY
+from bot.null_gateway import NullGateway
 from bot.settings import Settings
 from tests.fakeline import FakeLine
 

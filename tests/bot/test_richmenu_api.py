@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.line_api import LineApiError, LineGateway, NullGateway
+from bot.line_api import LineGateway
+from bot.line_types import LineApiError
+from bot.null_gateway import NullGateway
 from tests.fakeline import FakeLine
 
 USER = "U" + "e" * 32

@@ -16,8 +16,9 @@ from bot import db
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher
 from bot.kv import Keys
-from bot.line_api import MemoryLedger, NullGateway
+from bot.line_types import MemoryLedger
 from bot.messages import FlexOut, OutMessage, TextOut
+from bot.null_gateway import NullGateway
 from bot.queue import QueuedEvent
 from bot.settings import Settings
 from bot.state import StateStore
