@@ -130,7 +130,7 @@ def _nlu_cache_dir():  # noqa: ANN202
 
 
 @nlu_cli.command("classify")
-def nlu_classify(audience: str = typer.Option(None, help="citizen | officer (default: any intent)")) -> None:
+def nlu_classify(audience: str = typer.Option(None, help="citizen | officer | staff (default: any intent)")) -> None:
     """Read UTF-8 lines on stdin; write one JSON object per line (text, intent, topic, confidence,
     decision, candidates)."""
     import json

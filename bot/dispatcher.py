@@ -49,7 +49,7 @@ class Dispatcher:
                     ctx=self.ctx, now=await self.ctx.clock.now())
         async with self._loading_indicator(event):
             if event.text:
-                turn.nlu = self.ctx.nlu.classify(event.text[:NLU_MAX_CHARS], audience=_audience(user.role))
+                turn.nlu = self.ctx.nlu.classify(event.text[:NLU_MAX_CHARS], audience=user.nlu_audience)
             await self.root.route(turn)
         await self._deliver(turn)
         await self.states.save(event.source.chat_id, user.line_user_id, turn.state)
@@ -121,9 +121,3 @@ class Dispatcher:
             decision=getattr(nlu, "decision", None),
             latency_ms=int((time.perf_counter() - started) * 1000),
         )
-
-
-def _audience(role: str) -> str | None:
-    """Citizens never get officer helpdesk intents; LAO staff (officers, mentors, admins) get everything,
-    since they also answer citizens' questions."""
-    return "citizen" if role == "citizen" else None

@@ -18,6 +18,12 @@ class UserInfo:
     lao_code: str | None = None
     display_name: str | None = None
 
+    @property
+    def nlu_audience(self) -> str:
+        """Citizens never get officer helpdesk intents; LAO staff (officers, mentors, admins) get their own
+        intents first and every other one after (nlu.engine.STAFF), since they also answer citizens."""
+        return "citizen" if self.role == "citizen" else "staff"
+
 
 @dataclass
 class AppContext:

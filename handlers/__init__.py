@@ -12,7 +12,6 @@ def build_root_router() -> Router:
         onboarding.router,  # invite codes (refused in groups), staff welcomes, "/น้องท้องถิ่น" calls in groups
         common.events_router,  # follow / unfollow / join and other non-message events
         common.group_guard,  # in groups: stay silent unless addressed
-        onboarding.staff_understanding,  # staff: every intent competes when their own find nothing sure
         onboarding.group_privacy,  # addressed in a group: nothing personal (cases, tickets, handoffs) there
         common.reset_router,  # "เริ่มใหม่" / "ยกเลิก" ends any flow
         reports.router,  # a report in progress takes its next answer (place, photo, detail, confirm)

@@ -1,6 +1,6 @@
 """Officer helpdesk: how-to articles with "ได้ผลไหม" feedback, and a mentor offered when an answer did not
 work or is not yet verified. Officers, mentors and admins all get it; their citizen-service questions go on
-to the citizen router (onboarding.staff_understanding lets every intent compete for them).
+to the citizen router (they are understood with their own intents first, then every other one).
 
 The last answer is kept in `turn.state.data["helpdesk"]`: {"intent": intent id, "article": article id,
 "question": the officer's words, "verified": bool}. The handoff itself is the postback

@@ -1,9 +1,10 @@
 """Who is talking and how to address them: invite codes typed in chat, welcomes for staff roles, calls by
-name in group chats, the group privacy rule, and understanding staff across audiences.
+name in group chats, and the group privacy rule.
 
-The router tree (handlers/__init__.py) places `router` first, then right after common.group_guard
-`staff_understanding` and `group_privacy`. Routing is first-match without middleware, so the two steps that
-adjust a turn for later routers are `Rewriter`s: routers that change the turn and never answer.
+The router tree (handlers/__init__.py) places `router` first, then `group_privacy` right after
+common.group_guard. Routing is first-match without middleware, so steps that adjust a turn for later routers
+are `Rewriter`s: routers that change the turn and never answer. (Staff are understood with their own intents
+first and every other one after: the dispatcher classifies with `UserInfo.nlu_audience`.)
 
 Rich-menu tiles (bot/richmenu.py) send the postback `action=menu&item=<tile>`, answered by `menu_tile`.
 """
@@ -131,7 +132,7 @@ async def address_group_call(turn: Turn) -> None:
     if text is None or text == event.text:
         return
     turn.event = replace(event, text=text, mentions_self=True)
-    turn.nlu = turn.ctx.nlu.classify(text[:NLU_MAX_CHARS], audience=turn.user.role) if text else None
+    turn.nlu = turn.ctx.nlu.classify(text[:NLU_MAX_CHARS], audience=turn.user.nlu_audience) if text else None
 
 
 def _after_call_name(turn: Turn) -> str | None:
@@ -154,31 +155,11 @@ def _without_self_mentions(raw: dict[str, Any], text: str) -> str:
     return " ".join(text.split())
 
 
-# ---- staff understanding: officers and mentors ask citizen questions too -----------------------------------
-
-
-async def understand_staff(turn: Turn) -> None:
-    """Staff are understood with the officer intents first; when that finds nothing sure, every intent
-    competes, so an officer asking about land tax gets the same card as a citizen. (The dispatcher classifies
-    with the role as audience, which for mentors and admins leaves only the intents meant for anyone.)"""
-    if turn.user.role not in STAFF_ROLES or turn.nlu is None or turn.state.step:
-        return
-    text = (turn.event.text or "")[:NLU_MAX_CHARS]
-    for audience in ("officer", None):
-        if turn.nlu.decision == "answer":
-            return
-        if audience != turn.user.role:
-            wider = turn.ctx.nlu.classify(text, audience=audience)
-            if wider.decision == "answer" or (turn.nlu.decision, wider.decision) == ("fallback", "clarify"):
-                turn.nlu = wider
-
-
 router = Router("onboarding")
 group_calls = Rewriter("onboarding.group_calls", step=address_group_call)
 roles = Router("onboarding.roles")
 router.include(group_calls, roles)
 group_privacy = Router("group_privacy", filters=[InGroup()])
-staff_understanding = Rewriter("staff_understanding", step=understand_staff)
 
 
 @roles.on(EventKind("follow"), HasRole(*STAFF_ROLES))

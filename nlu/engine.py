@@ -14,12 +14,14 @@ from nlu.entities import EntityExtractor
 from nlu.index import Features, IntentIndex, cache_key, examples_from_kb, featurize, lao_terms, load_or_build
 from nlu.normalize import Normalizer
 from nlu.pii import find_pii
-from nlu.policy import Ranked, Thresholds, decide
+from nlu.policy import Ranked, Thresholds, Verdict, decide
 from nlu.resources import DEFAULT_DIR, NluData, load_nlu_data
 from nlu.tokenize import Analysis, Tokenizer
 from nlu.types import Entity, NluResult, TrainingExample
 
 
+
+STAFF = "staff"  # officers, mentors and admins: officer intents first, then every intent (_staff_verdict)
 
 # Entities that say where/when/how much, not what: blanked out of the signal so a place name or an
 # amount never pulls a message towards an example that happens to share it.
@@ -109,25 +111,45 @@ class NluEngine:
 
     def rank(self, analysis: Analysis, audience: str | None = None, index: IntentIndex | None = None,
              ) -> list[Ranked]:
-        """Best intent per topic, best topic first (all topics that scored above zero)."""
+        """Best intent per topic, best topic first (the few best topics the audience may get)."""
         index = index or self._state.index
         if not analysis.signal or not index.intent_ids:
             return []
-        scores = index.scorer.score(analysis)
-        mask = index.audience_mask(audience)
-        if mask is not None:
-            scores = np.where(mask, scores, -np.inf)
-        return rank_topics(scores, index)
+        return _ranked(index.scorer.score(analysis), index, audience)
 
     def classify(self, text: str, audience: str | None = None) -> NluResult:
+        """`audience`: "citizen", "officer", None (every intent) or "staff" (see _staff_verdict)."""
         state = self._state
         normalized, entities, analysis = state.analyzer(text)
-        verdict = decide(self.rank(analysis, audience, state.index), state.thresholds, len(analysis.tokens))
+        if audience == STAFF:
+            verdict = _staff_verdict(analysis, state)
+        else:
+            verdict = decide(self.rank(analysis, audience, state.index), state.thresholds, len(analysis.tokens))
         return NluResult(
             text=text, normalized=normalized, tokens=analysis.tokens, intent=verdict.intent,
             topic=verdict.topic, confidence=verdict.confidence, decision=verdict.decision,
             candidates=verdict.candidates, entities=entities, pii=find_pii(text),
         )
+
+
+def _ranked(scores: np.ndarray, index: IntentIndex, audience: str | None) -> list[Ranked]:
+    mask = index.audience_mask(audience)
+    return rank_topics(scores if mask is None else np.where(mask, scores, -np.inf), index)
+
+
+def _staff_verdict(analysis: Analysis, state: _State) -> Verdict:
+    """LAO staff ask about their own system first and about citizens' services second: an answer among
+    the officer intents wins; otherwise every intent competes (an officer's "Digital ID scan fails" is the
+    officer article, not a clarify between it and the citizens' ทางรัฐ app; "land tax due date?" still gets
+    the citizen card). One scoring pass, ranked twice."""
+    words = len(analysis.tokens)
+    if not analysis.signal or not state.index.intent_ids:
+        return decide([], state.thresholds, words)
+    scores = state.index.scorer.score(analysis)
+    own = decide(_ranked(scores, state.index, "officer"), state.thresholds, words)
+    if own.decision == "answer":
+        return own
+    return decide(_ranked(scores, state.index, None), state.thresholds, words)
 
 
 def rank_topics(scores: np.ndarray, index: IntentIndex, keep: int = 4) -> list[Ranked]:

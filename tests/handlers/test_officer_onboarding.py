@@ -141,5 +141,5 @@ def test_onboarding_comes_first_and_privacy_right_after_the_group_guard() -> Non
     order = [child.name for child in build_root_router()._children]
     assert order[0] == onboarding.router.name
     guard = order.index(common.group_guard.name)
-    assert order[guard + 1 : guard + 3] == [onboarding.staff_understanding.name, onboarding.group_privacy.name]
+    assert order[guard + 1] == onboarding.group_privacy.name
     assert order.index(onboarding.group_privacy.name) < order.index("mentor") < order.index("officer")

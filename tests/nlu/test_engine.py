@@ -48,6 +48,15 @@ def test_audience_filter(engine: NluEngine) -> None:
     assert as_citizen.topic != "officer_login_account"
 
 
+def test_staff_get_officer_answers_first_and_citizen_services_otherwise(engine: NluEngine) -> None:
+    own = engine.classify("ลืมรหัสผ่านเข้าระบบท้องถิ่นดิจิทัล", audience="staff")
+    assert (own.decision, own.topic) == ("answer", "officer_login_account")
+    service = engine.classify("เบี้ยยังชีบเดือนนี้เข้ายัง", audience="staff")
+    assert service.topic == "elderly_allowance" and service.decision != "fallback"
+    assert engine.classify("ราคาทองคำวันนี้เท่าไหร่คะ", audience="staff").decision == "fallback"
+    assert engine.classify("", audience="staff").decision == "fallback"
+
+
 def test_index_is_cached_and_reused(tmp_path: Path, fixture_examples: list[TrainingExample]) -> None:
     first = NluEngine.from_examples(fixture_examples, cache_dir=tmp_path)
     cached = list(tmp_path.glob("nlu-index-*.pickle"))
