@@ -87,7 +87,7 @@ def candidate_choices(turn: Turn) -> list[QuickReply]:
         # "เรื่องอื่น ๆ" is no answer to "which did you mean?"; two choices with one name confuse
         if intent is None or intent.answer.kind == "out_of_scope":
             continue
-        name = _intent_label(kb, intent)
+        name = intent_label(kb, intent)
         if name in seen:
             continue
         seen.add(name)
@@ -98,7 +98,8 @@ def candidate_choices(turn: Turn) -> list[QuickReply]:
     return out
 
 
-def _intent_label(kb, intent) -> str:  # noqa: ANN001
+def intent_label(kb, intent) -> str:  # noqa: ANN001
+    """What an intent answers, in a few words: its service's or article's name, else its topic's label."""
     ref = intent.answer.kind in ("service", "article") and intent.answer.ref
     if intent.answer.kind == "service" and ref in kb.services:
         return kb.services[ref].name

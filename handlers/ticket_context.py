@@ -14,6 +14,7 @@ from pythainlp.util import thai_strftime
 
 from bot import repo
 from bot.turn import Turn
+from handlers.render import intent_label
 from nlu.pii import MASKS, redact
 
 HISTORY_ROWS = 8  # interactions looked at
@@ -82,13 +83,7 @@ def describe_answer(kb: Any, intent_id: str | None, decision: str | None) -> str
     intent = kb.intents.get(intent_id or "") if decision == "answer" else None
     if intent is None:
         return kb.responses.say("ticket.bot_not_understood")
-    ref = intent.answer.ref
-    if intent.answer.kind == "article" and ref in kb.articles:
-        return kb.articles[ref].title
-    if intent.answer.kind == "service" and ref in kb.services:
-        return kb.services[ref].name
-    key = f"topic.{intent.topic}"
-    return kb.responses.say(key) if key in kb.responses else intent.id
+    return intent_label(kb, intent)
 
 
 def candidates(turn: Turn, question: str) -> list[dict[str, Any]]:
