@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,21 @@ def _engine_options(url: URL, pool_size: int) -> dict[str, Any]:
     return {"pool_size": pool_size, "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
 
 
+def _switch_to_wal(cursor: Any) -> None:
+    """PRAGMA journal_mode=WAL, retried: SQLite answers "database is locked" at once, without its busy
+    handler, when another process holds a lock on a file that is not yet in WAL mode (two processes
+    migrating a fresh database at start-up hit this about one time in ten)."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # noqa: BLE001 - sqlite3's or the async driver's OperationalError
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _configure_sqlite(engine: Engine, url: URL) -> None:
     """Enable WAL, foreign keys and a busy timeout, and start every transaction with BEGIN IMMEDIATE.
 
@@ -89,7 +105,7 @@ def _configure_sqlite(engine: Engine, url: URL) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: switching to WAL may wait
         if wal:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
