@@ -11,6 +11,7 @@ The result is the same sum as IntentScorer.signals() weighted (tests/nlu/test_fa
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 
 _BMP = 0x10000  # characters outside the Basic Multilingual Plane (emoji) never occur in the vocabulary
 MAX_TF = 10_000  # a term's count in one message (4,000 characters) never gets near this
-DENSE_CELLS = 16_000_000  # float32 cells (64 MB) up to which the merged matrix stays dense
-SPARSE_CELLS = 12_000_000  # intent weights kept beyond that (~100 MB as CSR)
+DENSE_CELLS = 24_000_000  # float32 cells (96 MB) up to which the merged matrix stays dense
+SPARSE_CELLS = 6_000_000  # intent weights kept beyond that (~48 MB as CSR)
 
 
 class GramCoder:
@@ -116,11 +117,11 @@ class FastScorer:
         counts.update(i for i in map(self.word_ids.get, word_feature_list(analysis.tokens)) if i is not None)
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-        weights = self.log_tf[np.minimum(tf, len(self.log_tf) - 1)] * self.idf[ids]
+        weights = self.log_tf[np.minimum(tf, MAX_TF)] * self.idf[ids]
         for part in (weights[:n_char], weights[n_char:]):
-            norm = float(np.sqrt(part @ part))
-            if norm > 0:
-                part /= norm
+            total = float(part @ part)
+            if total > 0:
+                part /= math.sqrt(total)
         return ids, weights
 
     def score(self, analysis: Analysis) -> np.ndarray:

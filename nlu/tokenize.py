@@ -25,6 +25,8 @@ _NOT_WORD = re.compile(r"^[\W_]+$")
 _NUMBER = re.compile(r"^[\d.,:/\-]+$")  # house numbers, times, counts: no topic in them
 _SAFE_FROM = 300  # safe mode avoids worst-case backtracking on long ambiguous text
 COURTESY_MIN_REST = 3  # content words needed before greetings/thanks count as wrapping, not as the message
+_SEEN_MAX = 200_000  # words remembered by Tokenizer._token (a few MB); cleared when full
+_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class Tokenizer:
         self._closings, self._closing_tail = data.closings, data.closing_tail
         self._token_map = data.token_map
         self.dictionary = load_dictionary([*data.domain_terms, *extra_terms], cache_dir)
+        self._seen: dict[str, str | None] = {}
 
     def words(self, text: str) -> list[str]:
         """Raw segmentation, whitespace tokens included; the laughter token stays one word."""
@@ -82,21 +85,34 @@ class Tokenizer:
     def analyse(self, text: str) -> Analysis:
         tokens: list[str] = []
         pieces: list[str] = []
+        seen = self._seen
         for word in self.words(text):
-            if word.isspace() or _NUMBER.match(word) or (_NOT_WORD.match(word) and word != self._laugh):
+            token = seen.get(word, _UNSEEN)
+            if token is _UNSEEN:
+                token = self._token(word)
+            if token is None:
                 pieces.append(" ")
-                continue
-            word = self._token_map.get(word, word)
-            if word in self._drop:
-                pieces.append(" ")
-                continue
-            tokens.append(word)
-            pieces.append(word)
+            else:
+                tokens.append(token)
+                pieces.append(token)
         if sum(t not in self._courtesies for t in tokens) >= COURTESY_MIN_REST:
             tokens = [t for t in tokens if t not in self._courtesies]
             pieces = [" " if p in self._courtesies else p for p in pieces]
         tokens, pieces = self._without_closing(tokens, pieces)
         return Analysis(tuple(tokens), " ".join("".join(pieces).split()))
+
+    def _token(self, word: str) -> str | None:
+        """The word as a content token, or None when it leaves the signal; remembered, because the same
+        few thousand words make up most messages and the regex checks cost more than the lookup."""
+        if word.isspace() or _NUMBER.match(word) or (_NOT_WORD.match(word) and word != self._laugh):
+            token = None
+        else:
+            mapped = self._token_map.get(word, word)
+            token = None if mapped in self._drop else mapped
+        if len(self._seen) >= _SEEN_MAX:
+            self._seen.clear()
+        self._seen[word] = token
+        return token
 
     def _without_closing(self, tokens: list[str], pieces: list[str]) -> tuple[list[str], list[str]]:
         """Drop a closing thanks (a closing word and tail words only, at the very end) after a request."""
