@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _BMP = 0x10000  # characters outside the Basic Multilingual Plane (emoji) never occur in the vocabulary
 MAX_TF = 10_000  # a term's count in one message (4,000 characters) never gets near this
 DENSE_CELLS = 24_000_000  # float32 cells (96 MB) up to which the merged matrix stays dense
-SPARSE_CELLS = 6_000_000  # intent weights kept beyond that (~48 MB as CSR)
+SPARSE_CELLS = 6_000_000  # intent weights kept beyond that (~36 MB: uint16 ids + float32 weights)
 
 
 class GramCoder:
@@ -80,7 +80,7 @@ class FastScorer:
     Intent and topic weights sit side by side in one term-major matrix, dense while it stays within
     DENSE_CELLS (a gather of the message's rows and one product: fewest numpy calls, and numpy's fixed
     cost per call is what dominates a short message). Beyond that (knowledge many times larger) each
-    term keeps only its largest intent weights (SPARSE_CELLS in all) in a sparse (CSR) matrix: an SVM's
+    term keeps only its largest intent weights (SPARSE_CELLS in all) in fixed-width rows: an SVM's
     small weights barely move a ranking, and time and memory stay bounded whatever the knowledge size.
     """
 
@@ -104,8 +104,7 @@ class FastScorer:
         if self.dense:
             self.matrix = np.hstack([intent_w.toarray(), topic_w])
         else:
-            pruned = _largest_cells(intent_w, SPARSE_CELLS)
-            self.indptr, self.indices, self.data = pruned.indptr.astype(np.int64), pruned.indices, pruned.data
+            self.top_ids, self.top_weights = _largest_cells(intent_w, SPARSE_CELLS)
             self.matrix = topic_w
         self.intent_topic = scorer.intent_topic
 
@@ -134,29 +133,31 @@ class FastScorer:
         return intents + self.intent_bias + (topic + self.topic_bias)[self.intent_topic]
 
     def _sparse_scores(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """weights @ intent_weights[ids] over the non-zero cells only (a gather and one bincount)."""
-        starts = self.indptr[ids]
-        lengths = self.indptr[ids + 1] - starts
-        ends = np.cumsum(lengths)
-        if not len(ends) or ends[-1] == 0:
-            return np.zeros(self.n_intents, dtype=np.float32)
-        cells = np.arange(ends[-1]) + np.repeat(starts - ends + lengths, lengths)
-        return np.bincount(self.indices[cells], weights=self.data[cells] * np.repeat(weights, lengths),
+        """weights @ intent_weights[ids] over each term's kept cells (two gathers and one bincount)."""
+        cells = self.top_weights[ids] * weights[:, None]
+        return np.bincount(self.top_ids[ids].ravel(), weights=cells.ravel(),
                            minlength=self.n_intents).astype(np.float32)
 
 
-def _largest_cells(weights: sparse.csr_matrix, budget: int) -> sparse.csr_matrix:
-    """Each term's largest-magnitude cells, at most budget/terms of them (terms x intents).
+def _largest_cells(weights: sparse.csr_matrix, budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each term's largest-magnitude cells, at most k = budget/terms of them, as two (terms x k) arrays:
+    intent ids and weights (unused slots: intent 0, weight 0).
 
     Per term, not globally: a common n-gram otherwise keeps a cell for nearly every intent, and a
     message's cost is the cells of its terms (a global cut left 10x knowledge at ~1,000 messages/s).
+    Fixed-width rows rather than CSR: a message gathers its rows in one step (CSR needed a dozen numpy
+    calls, which cost more than the arithmetic).
     """
     per_term = max(8, budget // max(weights.shape[0], 1))
-    weights = weights.copy()
     rows = np.repeat(np.arange(weights.shape[0]), np.diff(weights.indptr))
     order = np.lexsort((-np.abs(weights.data), rows))  # by term, then largest first
     rank = np.empty(weights.nnz, dtype=np.int64)
     rank[order] = np.arange(weights.nnz) - weights.indptr[rows[order]]
-    weights.data[rank >= per_term] = 0
-    weights.eliminate_zeros()
-    return weights
+    keep = rank < per_term
+    width = int(rank[keep].max()) + 1 if keep.any() else 1
+    id_type = np.uint16 if weights.shape[1] <= np.iinfo(np.uint16).max else np.int32
+    top_ids = np.zeros((weights.shape[0], width), dtype=id_type)
+    top_weights = np.zeros((weights.shape[0], width), dtype=np.float32)
+    top_ids[rows[keep], rank[keep]] = weights.indices[keep]
+    top_weights[rows[keep], rank[keep]] = weights.data[keep]
+    return top_ids, top_weights
