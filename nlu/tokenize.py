@@ -25,7 +25,7 @@ _NOT_WORD = re.compile(r"^[\W_]+$")
 _NUMBER = re.compile(r"^[\d.,:/\-]+$")  # house numbers, times, counts: no topic in them
 _SAFE_FROM = 300  # safe mode avoids worst-case backtracking on long ambiguous text
 COURTESY_MIN_REST = 3  # content words needed before greetings/thanks count as wrapping, not as the message
-_SEEN_MAX = 200_000  # words remembered by Tokenizer._token (a few MB); cleared when full
+_SEEN_MAX = 50_000  # words remembered by Tokenizer._token (~7 MB at most); cleared when full
 _UNSEEN = object()
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
 
 from nlu.normalize import Normalizer
@@ -43,3 +46,10 @@ def test_numbers_are_not_laughter(normalize: Normalizer) -> None:
 
 def test_long_text_is_cut(normalize: Normalizer) -> None:
     assert len(normalize("ขยะ " * 5000)) <= 4000
+
+
+def test_data_patterns_with_capturing_groups_are_refused(nlu_data) -> None:  # noqa: ANN001
+    """Patterns are joined into one alternation, where a numbered group would shift: refuse them loudly."""
+    grouped = dataclasses.replace(nlu_data, laughter=(re.compile("(55)5+"),))
+    with pytest.raises(ValueError, match="capturing groups"):
+        Normalizer(grouped)

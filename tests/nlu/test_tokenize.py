@@ -63,3 +63,14 @@ def test_closing_thanks_leaves_the_signal(analyse, text: str, tokens, signal: st
 @pytest.mark.parametrize("text", ["ขอบคุณค่ะ", "ขอบคุณที่มาซ่อมถนนให้นะคะ", "ขอบคุณมากๆเลยครับ"])
 def test_thanks_that_is_the_message_stays(analyse, text: str) -> None:  # noqa: ANN001
     assert "ขอบคุณ" in analyse(text).tokens
+
+
+def test_remembered_word_classes_give_the_same_analysis(nlu_data, monkeypatch) -> None:  # noqa: ANN001
+    """Each word's class is remembered (and forgotten when the memory is full): results never change."""
+    monkeypatch.setattr("nlu.tokenize._SEEN_MAX", 5)
+    texts = ["ขอยื่นภาษีป้ายครับบ", "ไฟถนนดับ 3 ต้น หน้าวัดค่ะ 555", "ขอยื่นภาษีป้ายครับบ", "e-service ใช้ไม่ได้!!"]
+    remembering = Tokenizer(nlu_data)
+    for text in texts:
+        fresh = Tokenizer(nlu_data)
+        assert remembering.analyse(text) == fresh.analyse(text)
+        assert len(remembering._seen) <= 5
