@@ -280,21 +280,16 @@ def _loading_errors(body: dict[str, Any]) -> list[Detail]:
 # ---- rich menus (the schema leaves the size rules and the area limits out) ---------------------------------
 
 MAX_RICH_MENU_AREAS = 20
-MAX_CHAT_BAR_TEXT = 14  # also in the spec (maxLength); kept here so the fake holds it when the spec file is absent
 RICH_MENU_WIDTH = (800, 2500)
 RICH_MENU_MIN_HEIGHT = 250
 RICH_MENU_MIN_RATIO = 1.45  # width / height
 
 
 def richmenu_errors(body: dict[str, Any]) -> list[Detail]:
-    """Size rules, the chat bar text limit, the 20-area limit, areas inside the menu, and the usual action
-    limits on each area."""
+    """Size rules, the 20-area limit, areas inside the menu, and the usual action limits on each area."""
     size = body.get("size")
     width, height = (size.get("width"), size.get("height")) if isinstance(size, dict) else (None, None)
     details: list[Detail] = []
-    chat_bar = body.get("chatBarText")
-    if isinstance(chat_bar, str) and len(chat_bar) > MAX_CHAT_BAR_TEXT:
-        details.append(Detail("chatBarText", f"Length must be between 0 and {MAX_CHAT_BAR_TEXT}"))
     if isinstance(width, int) and isinstance(height, int):
         if not RICH_MENU_WIDTH[0] <= width <= RICH_MENU_WIDTH[1]:
             details.append(Detail("size.width", "Must be between 800 and 2500"))
