@@ -44,7 +44,7 @@ class Normalizer:
         self._literal = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
         # one pass per list instead of one per pattern (each regex pass costs a few microseconds)
         self._laugh_re = _union([p.pattern for p in data.laughter])
-        self._targets = [target for _, target in data.regex_replacements]
+        self._targets = {f"r{i}": target for i, (_, target) in enumerate(data.regex_replacements)}
         self._spelling_re = _union([p.pattern for p, _ in data.regex_replacements], named=True)
 
     def __call__(self, text: str) -> str:
@@ -60,7 +60,7 @@ class Normalizer:
 
     def _replace(self, text: str) -> str:
         if self._spelling_re is not None:
-            text = self._spelling_re.sub(lambda m: self._targets[int((m.lastgroup or "r0")[1:])], text)
+            text = self._spelling_re.sub(lambda m: self._targets[str(m.lastgroup)], text)
         if self._literal is None:
             return text
         table = self._data.replacements
