@@ -26,7 +26,7 @@ _SPEC_URI = "urn:line:messaging-api"
 
 # Limits from LINE's reference that the schema leaves out (see ../shared/research/line.md §3).
 MAX_TEXT_UNITS = 5_000
-MAX_ALT_TEXT_UNITS = 1_500
+MAX_ALT_TEXT_UNITS = 400
 MAX_QUICK_REPLY_LABEL = 20
 MAX_FLEX_BUTTON_LABEL = 40
 MAX_ACTION_TEXT = 300
