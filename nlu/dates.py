@@ -6,6 +6,7 @@ from datetime import date
 
 from pythainlp.util import thaiword_to_num
 
+from nlu.literals import trie_pattern
 from nlu.types import Entity
 
 _MONTHS = [
@@ -29,7 +30,9 @@ def _month_forms() -> dict[str, int]:
 
 
 MONTH_FORMS = _month_forms()
-_MONTH_RE = "|".join(re.escape(f) for f in sorted(MONTH_FORMS, key=len, reverse=True))
+_MONTH_RE = trie_pattern(MONTH_FORMS)  # the longest form at a position, as longest-first `|` would
+_ANY_MONTH = re.compile(_MONTH_RE)
+_DIGIT = re.compile(r"\d")  # the same digits the patterns' \d matches
 _YEAR = r"(?:พ\.?ศ\.?\s?|ค\.?ศ\.?\s?|ปี\s?)?(\d{4}|\d{2})(?!\d)"
 _DAY_MONTH = re.compile(rf"(?<!\d)(\d{{1,2}})\s?(?:{_MONTH_RE})\.?(?:\s?{_YEAR})?")
 _MONTH_YEAR = re.compile(rf"(?:เดือน\s?)?(?<![ก-๙])({_MONTH_RE})\.?(?:\s?{_YEAR})?")
@@ -64,24 +67,28 @@ def _iso(year: str | None, month: int, day: int | None) -> str:
 
 
 def find_dates(text: str) -> list[Entity]:
-    """ISO values (YYYY-MM-DD, YYYY-MM, --MM-DD without a year); relative words as +N/-N days."""
+    """ISO values (YYYY-MM-DD, YYYY-MM, --MM-DD without a year); relative words as +N/-N days.
+
+    Most messages hold no digit and no month: a pass whose pattern needs one is skipped (one cheap
+    scan each instead of four passes)."""
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
-    for m in _DAY_MONTH.finditer(text):
+    digits, months = _DIGIT.search(text) is not None, _ANY_MONTH.search(text) is not None
+    for m in _DAY_MONTH.finditer(text) if digits and months else ():
         month = _month_in(m.group(0)[len(m.group(1)) :])
         found.append(Entity("date", m.group(0), _iso(m.group(2), month, int(m.group(1))), m.start(), m.end()))
         taken.append(m.span())
-    for m in _NUMERIC.finditer(text):
+    for m in _NUMERIC.finditer(text) if digits else ():
         day, month = int(m.group(1)), int(m.group(2))
         if 1 <= month <= 12 and 1 <= day <= 31:
             found.append(Entity("date", m.group(0), _iso(m.group(3), month, day), m.start(), m.end()))
             taken.append(m.span())
-    for m in _MONTH_YEAR.finditer(text):
+    for m in _MONTH_YEAR.finditer(text) if months else ():
         if not _overlaps(m.span(), taken):
             found.append(Entity("month", m.group(0), _iso(m.group(2), MONTH_FORMS[m.group(1)], None),
                                 m.start(), m.end()))
             taken.append(m.span())
-    for m in _YEAR_ONLY.finditer(text):
+    for m in _YEAR_ONLY.finditer(text) if digits else ():
         if not _overlaps(m.span(), taken):
             found.append(Entity("year", m.group(0), str(to_ce_year(m.group(1))), m.start(), m.end()))
     found += [Entity("date", m.group(0), _RELATIVE[m.group(0)], m.start(), m.end())
@@ -90,7 +97,7 @@ def find_dates(text: str) -> list[Entity]:
 
 
 def _month_in(fragment: str) -> int:
-    match = re.search(_MONTH_RE, fragment)
+    match = _ANY_MONTH.search(fragment)
     return MONTH_FORMS[match.group(0)] if match else 0
 
 
@@ -101,10 +108,10 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
 def find_amounts(text: str) -> list[Entity]:
     """Money in baht as a plain decimal string ("38624.70", "500")."""
     found = []
-    for m in _AMOUNT.finditer(text):
+    for m in _AMOUNT.finditer(text) if _DIGIT.search(text) else ():  # digits are needed
         value = m.group(1).replace(",", "") + (f".{m.group(2)}" if m.group(2) else "")
         found.append(Entity("amount", m.group(0), value, m.start(), m.end()))
-    for m in _THAI_NUMBER.finditer(text):
+    for m in _THAI_NUMBER.finditer(text) if "บาท" in text else ():
         try:
             found.append(Entity("amount", m.group(0), str(thaiword_to_num(m.group(1))), m.start(), m.end()))
         except ValueError:

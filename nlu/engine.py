@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -156,15 +157,17 @@ def rank_topics(scores: np.ndarray, index: IntentIndex, keep: int = 4) -> list[R
     """The best intent of each topic, best first; at most `keep` topics (3 candidates + the runner-up
     the confidence needs), only topics the audience may get; scores are SVM margins, of any sign.
     Intents are grouped by topic in the index, so this is one per-topic maximum over all intents and a
-    short loop over the few best topics."""
+    short loop over the few best topics (on Python floats: numpy's cost per call on a few dozen topics
+    is more than the work)."""
     grouped = scores[index.by_topic]
-    best = np.maximum.reduceat(grouped, index.topic_starts)
+    best = np.maximum.reduceat(grouped, index.topic_starts).tolist()
     ranked: list[Ranked] = []
-    for t in np.argsort(-best, kind="stable")[:keep].tolist():
-        if not np.isfinite(best[t]):
+    # a stable sort, best first: equal maxima stay in topic order, as np.argsort(-best, "stable") keeps them
+    for t in sorted(range(len(best)), key=best.__getitem__, reverse=True)[:keep]:
+        if not math.isfinite(best[t]):
             break
-        start, end = index.topic_starts[t], index.topic_ends[t]
-        i = int(index.by_topic[start + int(np.argmax(grouped[start:end]))])
+        start, end = index.topic_bounds[t]
+        i = int(index.by_topic[start + int(grouped[start:end].argmax())])
         ranked.append(Ranked(index.intent_ids[i], index.topics[i], float(scores[i])))
     return ranked
 

@@ -14,6 +14,7 @@ import geothai
 from rapidfuzz import fuzz, process
 
 from nlu.dates import find_amounts, find_dates
+from nlu.literals import trie_regex
 from nlu.types import Entity
 
 FUZZY_CUTOFF = 88.0
@@ -24,6 +25,7 @@ _MARKERS = {
     "province": r"(?:จังหวัด|จ\.)\s?",
 }
 _LAO_MARKER = re.compile(r"องค์การบริหารส่วน(?:ตำบล|จังหวัด)|เทศบาล(?:ตำบล|เมือง|นคร)?")
+_DIGIT = re.compile(r"\d")  # every form code holds one
 _FORM_CODE = re.compile(r"ภ\.ด\.ส\.\d|ภ\.ป\.\d|(?<![ก-๙])(?:ข|อ|ร)\.\s?\d(?!\d)|มาตรา 39 ทวิ")
 
 
@@ -42,8 +44,9 @@ def _geo_names() -> dict[str, dict[str, str]]:
 
 
 def _alternation(names: Iterable[str]) -> re.Pattern[str] | None:
-    ordered = sorted({n for n in names if len(n) >= 3}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(n) for n in ordered)) if ordered else None
+    """Names of 3+ characters, the longest at a position (a trie: one path per position, not a try of
+    every name)."""
+    return trie_regex({n for n in names if len(n) >= 3})
 
 
 class EntityExtractor:
@@ -118,5 +121,7 @@ class EntityExtractor:
 
     @staticmethod
     def _form_codes(text: str) -> list[Entity]:
+        if not _DIGIT.search(text):
+            return []
         return [Entity("form_code", m.group(0), m.group(0).replace(" ", ""), m.start(), m.end())
                 for m in _FORM_CODE.finditer(text)]

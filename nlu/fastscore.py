@@ -2,9 +2,9 @@
 
 Profiling `classify` showed most of the scoring time in Python-level work per message (building n-gram
 strings and Counters, dict lookups, a dozen small numpy calls), not in arithmetic. So:
-  * GramCoder turns a signal's character 3-4-grams into integers in a few vectorised numpy steps
-    (each character -> a small code, a gram -> its codes packed into one uint64) and finds their term
-    ids by binary search in a sorted array — the same grams `features.char_ngram_list` yields;
+  * GramCoder turns a signal's character 3-4-grams into term ids in a few vectorised numpy steps
+    (each character -> a small code, then table lookups in a character trie) — the same grams
+    `features.char_ngram_list` yields;
   * the intent and topic models' weights, already scaled by the feature mix and the signal weights,
     are one term-major matrix: a message gathers only its own terms' rows.
 The result is the same sum as IntentScorer.signals() weighted (tests/nlu/test_fastscore.py checks it).
@@ -28,50 +28,70 @@ _BMP = 0x10000  # characters outside the Basic Multilingual Plane (emoji) never 
 MAX_TF = 10_000  # a term's count in one message (4,000 characters) never gets near this
 DENSE_CELLS = 24_000_000  # float32 cells (96 MB) up to which the merged matrix stays dense
 SPARSE_CELLS = 6_000_000  # intent weights kept beyond that (~36 MB: uint16 ids + float32 weights)
+MAX_ALPHABET = 2048  # GramCoder's first level has (characters + 1)**2 8-byte cells: 34 MB at most
 
 
 class GramCoder:
-    """Character 3-4-gram -> term id, vectorised.
+    """Character 3-4-gram -> term id, vectorised: a three-level trie with dense child arrays.
 
-    Every character gets a small code (1..K, in `bits` bits); any character the vocabulary never uses
-    gets ALL ones, which no term contains. A gram is its codes packed into one uint64 (a 3-gram is below
-    2**(3*bits), a 4-gram above it: codes are never 0). Grams that char_wb would not yield (an inner
-    space) or that hold an unknown character are simply not found in the sorted code array, so no
-    validity masks are needed: a message costs a dozen numpy calls whatever its length.
+    Every character gets a code 1..K-1 (0: a character no term contains). `pairs[a*K + b]` numbers the
+    two characters a term starts with (0: no term does), `triples[pair*K + c]` the three: the gram's row
+    (0: none). A row owns a run in `run_ids` from `starts[row]`: its 3-gram's term id, -1, then its
+    4-grams' ids; `slots[row*K + d]` is where the 4-gram ending in d sits in the run (1, the -1, when
+    there is none). Grams that char_wb would not yield (an inner space) or that hold an unknown
+    character are simply not terms, so no validity masks are needed: a message costs a dozen numpy calls
+    whatever its length. (A binary search over packed codes did the same at twice the cost: dependent
+    loads; a K**3 table beside K slots a row was as fast as this but took 19 MB at 10x, this ~7 MB.)
     """
 
     def __init__(self, vocab: dict[str, int]) -> None:
         alphabet = sorted({ch for term in vocab for ch in term})
-        self.bits = np.uint64((len(alphabet) + 1).bit_length())
-        if CHAR_N != (3, 4) or 4 * int(self.bits) > 63 or any(ord(ch) >= _BMP for ch in alphabet):
-            raise ValueError("alphabet too large for packed n-gram codes")
-        unknown = (1 << int(self.bits)) - 1
-        self.table = np.full(_BMP, unknown, dtype=np.uint64)
+        self.radix = k = len(alphabet) + 1
+        if CHAR_N != (3, 4) or k > MAX_ALPHABET or any(ord(ch) >= _BMP for ch in alphabet):
+            raise ValueError("alphabet too large for the n-gram tables")
+        self.table = np.zeros(_BMP, dtype=np.intp)
         for code, ch in enumerate(alphabet, start=1):
             self.table[ord(ch)] = code
-        packed = {self._pack(term): i for term, i in vocab.items()}
-        order = sorted(packed)
-        # a sentinel above every code: searchsorted never returns an index past the end
-        self.codes = np.array([*order, np.iinfo(np.uint64).max], dtype=np.uint64)
-        self.ids = np.array([*(packed[c] for c in order), -1], dtype=np.int64)
-
-    def _pack(self, term: str) -> int:
-        value = 0
-        for ch in term:
-            value = (value << int(self.bits)) | int(self.table[ord(ch)])
-        return value
+        coded = {term: [int(self.table[ord(ch)]) for ch in term] for term in vocab}
+        pair = _numbered({c[0] * k + c[1] for c in coded.values()})
+        self.pairs = _lookup(pair, k * k)
+        row = _numbered({pair[c[0] * k + c[1]] * k + c[2] for c in coded.values()})
+        self.triples = _lookup(row, (len(pair) + 1) * k)
+        runs: list[list[int]] = [[-1, -1] for _ in range(len(row) + 1)]
+        self.slots = np.ones((len(row) + 1) * k, dtype=np.uint8 if k <= 255 else np.uint16)
+        for term, c in coded.items():
+            r = row[pair[c[0] * k + c[1]] * k + c[2]]
+            if len(c) == 3:
+                runs[r][0] = vocab[term]
+            else:
+                self.slots[r * k + c[3]] = len(runs[r])
+                runs[r].append(vocab[term])
+        self.starts = np.cumsum([0] + [len(run) for run in runs[:-1]], dtype=np.intp)
+        self.run_ids = np.array([i for run in runs for i in run], dtype=np.int32)
 
     def ids_of(self, signal: str) -> np.ndarray:
-        """Term ids of the char_wb 3- and 4-grams of `signal` (one id per occurrence)."""
+        """Term ids of the char_wb 3- and 4-grams of `signal` (one id per occurrence): every 3-gram in
+        order, then every 4-gram in order."""
         points = np.frombuffer(f" {signal} ".encode("utf-32-le"), dtype=np.uint32)
         if len(points) < 3:
-            return np.empty(0, dtype=np.int64)
-        c = self.table[np.minimum(points, _BMP - 1)]  # U+FFFF is never in the alphabet
-        bits = self.bits
-        v3 = (c[:-2] << bits | c[1:-1]) << bits | c[2:]
-        grams = np.concatenate([v3, v3[:-1] << bits | c[3:]])
-        pos = np.searchsorted(self.codes, grams)
-        return self.ids[pos[self.codes[pos] == grams]]
+            return np.empty(0, dtype=np.int32)
+        c = self.table.take(points, mode="clip")  # beyond the BMP -> U+FFFF, never in the alphabet
+        k = self.radix
+        rows = self.triples.take(self.pairs.take(c[:-2] * k + c[1:-1]) * k + c[2:])
+        start = self.starts.take(rows)
+        ids = self.run_ids.take(np.concatenate([start, start[:-1] + self.slots.take(rows[:-1] * k + c[3:])]))
+        return ids[ids >= 0]
+
+
+def _numbered(keys: set[int]) -> dict[int, int]:
+    """Each key -> 1, 2, ... in key order (0 stays free for "none")."""
+    return {key: i for i, key in enumerate(sorted(keys), start=1)}
+
+
+def _lookup(numbers: dict[int, int], size: int) -> np.ndarray:
+    table = np.zeros(size, dtype=np.intp)  # index-sized: int32 tables cost a conversion per lookup
+    table[list(numbers)] = list(numbers.values())
+    return table
 
 
 class FastScorer:
@@ -111,12 +131,17 @@ class FastScorer:
     def terms(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
         """Distinct term ids of a message (char terms first) and their TF-IDF weights, each space's part
         of unit length as in training. Counting in a Counter beats numpy's unique on short messages."""
-        counts = Counter(self.coder.ids_of(analysis.signal).tolist())
+        grams = self.coder.ids_of(analysis.signal).tolist()
+        counts = Counter(grams)
         n_char = len(counts)
-        counts.update(i for i in map(self.word_ids.get, word_feature_list(analysis.tokens)) if i is not None)
+        words = word_feature_list(analysis.tokens)
+        counts.update(map(self.word_ids.get, words))
+        counts.pop(None, None)  # unknown words; removing the key keeps the others' order
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-        weights = self.log_tf[np.minimum(tf, MAX_TF)] * self.idf[ids]
+        if len(grams) + len(words) > MAX_TF:  # no count can exceed the number of occurrences
+            tf = np.minimum(tf, MAX_TF)
+        weights = self.log_tf[tf] * self.idf[ids]
         for part in (weights[:n_char], weights[n_char:]):
             total = float(part @ part)
             if total > 0:
@@ -130,11 +155,16 @@ class FastScorer:
             intents, topic = out[: self.n_intents], out[self.n_intents :]
         else:
             intents, topic = self._sparse_scores(ids, weights), weights @ self.matrix[ids]
-        return intents + self.intent_bias + (topic + self.topic_bias)[self.intent_topic]
+        # in place, in the same order as `intents + intent_bias + (topic + topic_bias)[intent_topic]`
+        intents += self.intent_bias
+        topic += self.topic_bias
+        intents += topic[self.intent_topic]
+        return intents
 
     def _sparse_scores(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """weights @ intent_weights[ids] over each term's kept cells (two gathers and one bincount)."""
-        cells = self.top_weights[ids] * weights[:, None]
+        cells = self.top_weights[ids]
+        cells *= weights[:, None]
         return np.bincount(self.top_ids[ids].ravel(), weights=cells.ravel(),
                            minlength=self.n_intents).astype(np.float32)
 

@@ -24,7 +24,7 @@ Features = tuple[Counter[str], Counter[str]]  # (character n-grams, words)
 
 def featurize(analysis: Analysis) -> Features:
     return char_ngrams(analysis.signal), word_features(analysis.tokens)
-INDEX_VERSION = "16"  # bump when the index layout or the features change
+INDEX_VERSION = "18"  # bump when the index layout or the features change
 
 
 def examples_from_kb(kb: Any) -> list[TrainingExample]:
@@ -71,6 +71,7 @@ class IntentIndex:
         sizes = np.bincount(self.topic_ids, minlength=len(names))
         self.topic_ends = np.cumsum(sizes)
         self.topic_starts = self.topic_ends - sizes
+        self.topic_bounds = list(zip(self.topic_starts.tolist(), self.topic_ends.tolist()))  # Python ints
         self._masks = {a: np.array([x in (a, "any") for x in self.audiences], dtype=bool)
                        for a in ("citizen", "officer")}
 

@@ -17,6 +17,9 @@ _PHONE = re.compile(
     r"(?<![\d+])(?:\+66[ -]?|0)(?:[689](?:[ -]?\d){8}|[2-7](?:[ -]?\d){7})(?![\d])"
 )
 _EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}", re.IGNORECASE)
+# Every pattern above needs a digit (\d: any Unicode digit, Thai ones included) or an @; most messages
+# have neither, and this one scan is cheaper than the three passes it saves.
+_MAY_HOLD_PII = re.compile(r"[\d@]")
 MASKS = {"thai_id": "[THAI_ID]", "phone": "[PHONE]", "email": "[EMAIL]"}
 
 
@@ -31,6 +34,8 @@ def thai_id_valid(digits: str) -> bool:
 
 def find_pii(text: str) -> tuple[PiiSpan, ...]:
     """Every ID number, phone number and e-mail address, in order, without overlaps."""
+    if not _MAY_HOLD_PII.search(text):
+        return ()
     plain = text.translate(_THAI_DIGITS)
     spans = [PiiSpan("thai_id", m.start(), m.end()) for m in _ID.finditer(plain) if thai_id_valid(m.group(0))]
     spans += [PiiSpan("phone", m.start(), m.end()) for m in _PHONE.finditer(plain)]
