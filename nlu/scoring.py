@@ -119,8 +119,11 @@ class IntentScorer:
     def prepare_for_serving(self) -> None:
         """Build the merged matrix and drop the per-model ones it copies (half the index memory).
 
-        Afterwards only score() works; signals() is for calibration, which never calls this.
+        Afterwards only score() works; signals() is for calibration, which never calls this. The
+        vocabularies go too: the fast scorer looks terms up in its own tables, and the two dicts of
+        n-gram and word strings are tens of MB at 10x knowledge.
         """
         if self._fast is None:
             self._fast = FastScorer(self)
         self.topics.weights = self.intents.weights = None  # type: ignore[assignment]
+        self.chars = self.words = Space({}, np.zeros(0, dtype=np.float32))
