@@ -16,7 +16,7 @@ from knowledge.schema import Service
 from knowledge.validate import walk
 
 TEXT_UTF16 = 5000  # LINE text message (UTF-16 code units)
-ARTICLE_CHARS = 1500  # article answers are also the base of a Flex message's altText
+ARTICLE_CHARS = 1500  # an article answer fits one readable chat bubble (a Flex altText built from it is cut to 400)
 STEP_TITLE = 60
 STEP_DETAIL = 300
 SUMMARY = 400
