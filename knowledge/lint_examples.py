@@ -49,7 +49,24 @@ def check_examples(kb: KnowledgeBase) -> list[Problem]:
                     f"{len(intent.examples)} examples; at least {MIN_EXAMPLES} are needed",
                 )
             )
-    return problems + _duplicates(list(iter_located_examples(kb)))
+    examples = list(iter_located_examples(kb))
+    return problems + _duplicates(examples) + _cut_by_comment(examples, Path(kb.root))
+
+
+def _cut_by_comment(examples: list[Example], root: Path) -> list[Problem]:
+    """An unquoted example holding " #" loses the rest to a YAML comment ("เรื่อง #15 คืบหน้ายังคะ" loads as
+    "เรื่อง"), silently: the loaded text has no "#" while its source line has one after a space."""
+    lines: dict[str, list[str]] = {}
+    problems = []
+    for ex in examples:
+        if "#" in ex.text:
+            continue
+        if ex.path not in lines:
+            lines[ex.path] = (root / ex.path).read_text(encoding="utf-8").splitlines()
+        source = lines[ex.path][ex.line - 1] if 0 < ex.line <= len(lines[ex.path]) else ""
+        if " #" in source.split("- ", 1)[-1]:
+            problems.append(error(ex.path, ex.line, f"' #' starts a YAML comment: quote the example ({source.strip()})"))
+    return problems
 
 
 def _duplicates(examples: list[Example]) -> list[Problem]:

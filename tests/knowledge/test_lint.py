@@ -91,6 +91,17 @@ def test_repeated_example_inside_one_intent_is_a_warning(make_kb: MakeKb) -> Non
     assert "example repeated in 'land_tax.pay'" in problems[0].message
 
 
+def test_example_cut_by_a_yaml_comment_is_an_error(make_kb: MakeKb) -> None:
+    service = (BASE / "services" / "land_tax_pay.yaml").read_text(encoding="utf-8")
+    service = service.replace("      - ภาษีที่ดินผ่อนได้ไหม\n", "      - ภาษีที่ดินผ่อนได้ไหม #3 งวด\n")
+    root = make_kb(files={"services/land_tax_pay.yaml": service})
+    errors = _errors(check(root, SHARED))
+    assert len(errors) == 1 and "' #' starts a YAML comment" in errors[0], errors
+    quoted = service.replace("      - ภาษีที่ดินผ่อนได้ไหม #3 งวด\n", '      - "ภาษีที่ดินผ่อนได้ไหม #3 งวด"\n')
+    (root / "services" / "land_tax_pay.yaml").write_text(quoted, encoding="utf-8")
+    assert _errors(check(root, SHARED)) == []
+
+
 def test_provisional_code_must_match_its_place(make_kb: MakeKb) -> None:
     laos = (
         (BASE / "laos" / "test.yaml").read_text(encoding="utf-8").replace("code: P-901116", "code: P-901117")
