@@ -63,3 +63,9 @@ def test_lao_away_and_back(cli: tuple[Any, str]) -> None:
     engine.dispose()
     assert _run(app, "lao", "away", "P-420301", "--back").exit_code == 0
     assert _run(app, "lao", "away", "05900999").exit_code == 1
+
+
+def test_unknown_status_is_a_clear_error(cli: tuple[Any, str]) -> None:
+    app, _ = cli
+    result = _run(app, "kb", "suggestions", "list", "--status", "bogus")
+    assert result.exit_code == 2 and "--status must be one of" in result.output
