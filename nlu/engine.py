@@ -58,6 +58,8 @@ class _State:
     index: IntentIndex
     thresholds: Thresholds
     key: str
+    vague_words: frozenset[str] = frozenset()
+    vague_except: frozenset[str] = frozenset()
 
 
 class NluEngine:
@@ -126,6 +128,7 @@ class NluEngine:
             verdict = _staff_verdict(analysis, state)
         else:
             verdict = decide(self.rank(analysis, audience, state.index), state.thresholds, len(analysis.tokens))
+        verdict = _unless_vague(verdict, analysis, state)
         return NluResult(
             text=text, normalized=normalized, tokens=analysis.tokens, intent=verdict.intent,
             topic=verdict.topic, confidence=verdict.confidence, decision=verdict.decision,
@@ -136,6 +139,16 @@ class NluEngine:
 def _ranked(scores: np.ndarray, index: IntentIndex, audience: str | None) -> list[Ranked]:
     mask = index.audience_mask(audience)
     return rank_topics(scores if mask is None else np.where(mask, scores, -np.inf), index)
+
+
+def _unless_vague(verdict: Verdict, analysis: Analysis, state: _State) -> Verdict:
+    """An answer to a message made only of request words ("แจ้งเรื่องค่ะ", "ขออนุญาตค่ะ") becomes a clarify: the
+    words say a request is coming, not which; the scorer's confidence there only reflects which topic's
+    examples use them most (knowledge/nlu/particles.yaml, `vague`)."""
+    if (verdict.decision != "answer" or verdict.topic in state.vague_except or not analysis.tokens
+            or not all(t in state.vague_words for t in analysis.tokens)):
+        return verdict
+    return replace(verdict, decision="clarify")
 
 
 def _staff_verdict(analysis: Analysis, state: _State) -> Verdict:
@@ -190,7 +203,7 @@ def _make_state(examples: list[TrainingExample], laos: Sequence[Any], data: NluD
     weights = (data.thresholds or {}).get("weights")
     key = cache_key(fingerprint, data.fingerprint, analyzer.tokenizer.dictionary)
     index = load_or_build(cache_dir, key, lambda: _serving_index(examples, analyzer, weights))
-    return _State(analyzer, index, thresholds, key)
+    return _State(analyzer, index, thresholds, key, data.vague_words, data.vague_except)
 
 
 def _serving_index(examples: list[TrainingExample], analyzer: Analyzer, weights: dict[str, float] | None,

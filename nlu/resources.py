@@ -22,6 +22,8 @@ class NluData:
     courtesies: frozenset[str]
     closings: frozenset[str]  # "ขอบคุณ" ending a request
     closing_tail: frozenset[str]  # what may follow it in a closing (มาก, ๆ, ล่วงหน้า ...)
+    vague_words: frozenset[str]  # a message of only these says a request is coming, not what (never answered)
+    vague_except: frozenset[str]  # topics a vague message may still be answered with (greeting ...)
     laughter_token: str
     laughter: tuple[re.Pattern[str], ...]
     replacements: dict[str, str]  # literal form -> canonical form (text level)
@@ -77,6 +79,8 @@ def load_nlu_data(directory: Path | None = None) -> NluData:
         courtesies=frozenset(part.get("courtesies") or ()),
         closings=frozenset((part.get("closings") or {}).get("words") or ()),
         closing_tail=frozenset((part.get("closings") or {}).get("tail") or ()),
+        vague_words=frozenset((part.get("vague") or {}).get("words") or ()),
+        vague_except=frozenset((part.get("vague") or {}).get("except_topics") or ()),
         laughter_token=str(laughter.get("token", "<laugh>")),
         laughter=tuple(re.compile(p) for p in laughter.get("patterns") or ()),
         replacements=literal,
