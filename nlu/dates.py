@@ -32,7 +32,7 @@ def _month_forms() -> dict[str, int]:
 MONTH_FORMS = _month_forms()
 _MONTH_RE = trie_pattern(MONTH_FORMS)  # the longest form at a position, as longest-first `|` would
 _ANY_MONTH = re.compile(_MONTH_RE)
-_DIGIT = re.compile(r"\d")  # the same digits the patterns' \d matches
+DIGIT = re.compile(r"\d")  # dates, amounts and form codes all hold one (the digits \d matches)
 _YEAR = r"(?:พ\.?ศ\.?\s?|ค\.?ศ\.?\s?|ปี\s?)?(\d{4}|\d{2})(?!\d)"
 _DAY_MONTH = re.compile(rf"(?<!\d)(\d{{1,2}})\s?(?:{_MONTH_RE})\.?(?:\s?{_YEAR})?")
 _MONTH_YEAR = re.compile(rf"(?:เดือน\s?)?(?<![ก-๙])({_MONTH_RE})\.?(?:\s?{_YEAR})?")
@@ -73,7 +73,7 @@ def find_dates(text: str) -> list[Entity]:
     scan each instead of four passes)."""
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
-    digits, months = _DIGIT.search(text) is not None, _ANY_MONTH.search(text) is not None
+    digits, months = DIGIT.search(text) is not None, _ANY_MONTH.search(text) is not None
     for m in _DAY_MONTH.finditer(text) if digits and months else ():
         month = _month_in(m.group(0)[len(m.group(1)) :])
         found.append(Entity("date", m.group(0), _iso(m.group(2), month, int(m.group(1))), m.start(), m.end()))
@@ -108,7 +108,7 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
 def find_amounts(text: str) -> list[Entity]:
     """Money in baht as a plain decimal string ("38624.70", "500")."""
     found = []
-    for m in _AMOUNT.finditer(text) if _DIGIT.search(text) else ():  # digits are needed
+    for m in _AMOUNT.finditer(text) if DIGIT.search(text) else ():  # digits are needed
         value = m.group(1).replace(",", "") + (f".{m.group(2)}" if m.group(2) else "")
         found.append(Entity("amount", m.group(0), value, m.start(), m.end()))
     for m in _THAI_NUMBER.finditer(text) if "บาท" in text else ():

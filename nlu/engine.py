@@ -58,8 +58,8 @@ class _State:
     index: IntentIndex
     thresholds: Thresholds
     key: str
-    vague_words: frozenset[str] = frozenset()
-    vague_except: frozenset[str] = frozenset()
+    vague_words: frozenset[str]  # a message of only these is clarified, never answered (_unless_vague)
+    vague_except: frozenset[str]
 
 
 class NluEngine:

@@ -13,6 +13,7 @@ from typing import Any
 import geothai
 from rapidfuzz import fuzz, process
 
+from nlu import dates
 from nlu.dates import find_amounts, find_dates
 from nlu.literals import trie_regex
 from nlu.types import Entity
@@ -25,7 +26,6 @@ _MARKERS = {
     "province": r"(?:จังหวัด|จ\.)\s?",
 }
 _LAO_MARKER = re.compile(r"องค์การบริหารส่วน(?:ตำบล|จังหวัด)|เทศบาล(?:ตำบล|เมือง|นคร)?")
-_DIGIT = re.compile(r"\d")  # every form code holds one
 _FORM_CODE = re.compile(r"ภ\.ด\.ส\.\d|ภ\.ป\.\d|(?<![ก-๙])(?:ข|อ|ร)\.\s?\d(?!\d)|มาตรา 39 ทวิ")
 
 
@@ -121,7 +121,7 @@ class EntityExtractor:
 
     @staticmethod
     def _form_codes(text: str) -> list[Entity]:
-        if not _DIGIT.search(text):
+        if not dates.DIGIT.search(text):  # every form code holds a digit
             return []
         return [Entity("form_code", m.group(0), m.group(0).replace(" ", ""), m.start(), m.end())
                 for m in _FORM_CODE.finditer(text)]
