@@ -19,13 +19,9 @@ nlu_cli = typer.Typer(help="Thai NLU tools.", no_args_is_help=True)
 
 def _nlu_knowledge() -> KnowledgeBase:
     """The knowledge base; with lint errors elsewhere (not in intents) the NLU still runs, with a warning."""
-    from knowledge.loader import collect
-    from knowledge.problems import errors_only
+    from knowledge.cli import load_for_command
 
-    kb, problems = collect()
-    if errors := errors_only(problems):
-        typer.echo(f"warning: knowledge has {len(errors)} error(s); run `thongthin kb check`", err=True)
-    return kb
+    return load_for_command(None, strict=False)
 
 
 def _cache_dir(ctx: typer.Context) -> Path | None:
