@@ -3,8 +3,13 @@
 Procedure (the eval set is never used here; it only checks the result):
 1. k-fold (5, stratified by intent): index 4/5 of the examples, score the held-out fifth -> "known" samples;
    also score messages made of 2-3 held-out examples of one topic joined (real messages are longer).
-2. leave-one-topic-out: index everything except one topic, score (up to 40 of) that topic's examples and
-   joined ones -> "unknown" samples, i.e. what a message the bot has no intent for looks like.
+2. leave-one-out for what the bot has no examples of -> "unknown" samples:
+   a. leave-one-topic-out: index everything except one topic, score (up to 40 of) that topic's examples and
+      joined ones: a message about something the bot has no intent for;
+   b. leave-one-out-of-scope-subject-out: the same for each out-of-scope intent (shopping, hospitals, ...):
+      a message from outside the LAO's remit on a subject the out-of-scope examples do not cover. Without
+      these the only out-of-scope negatives are held-out examples of subjects already covered, which the
+      out_of_scope topic catches whatever the threshold.
 3. weights: the share of the topic and intent models (grid) that maximises k-fold topic accuracy.
 4. calibration: logistic regression of "top topic is right" on (top score, gap to the runner-up,
    ln(1 + words)) over known + unknown samples; confidence = that probability.
@@ -17,7 +22,7 @@ Procedure (the eval set is never used here; it only checks the result):
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -73,8 +78,10 @@ def calibrate(examples: Sequence[TrainingExample], kb: Any, seed: int = 0) -> Ca
     def index_features(text: str) -> Any:
         return feats(text)[:2]
 
-    samples = (_kfold(list(examples), feats, index_features, seed)
-               + _leave_topic_out(list(examples), feats, index_features, seed))
+    examples = list(examples)
+    samples = (_kfold(examples, feats, index_features, seed)
+               + _leave_out(examples, lambda e: e.topic, feats, index_features, seed)
+               + _leave_out(examples, _out_of_scope_subject, feats, index_features, seed))
     weights, accuracy = _best_weights([s for s in samples if s.known])
     s1, gap, words, right, rejected_oos, known = _decision_inputs(samples, weights)
     slope, center, gap_weight, length_weight = _logistic(s1, gap, np.log1p(words), right)
@@ -143,13 +150,19 @@ def _kfold(examples: list[TrainingExample], feats: Any, index_features: Any, see
     return samples
 
 
-def _leave_topic_out(examples: list[TrainingExample], feats: Any, index_features: Any, seed: int,
-                     ) -> list[Sample]:
+def _out_of_scope_subject(example: TrainingExample) -> str | None:
+    return example.intent if example.topic == OUT_OF_SCOPE else None
+
+
+def _leave_out(examples: list[TrainingExample], group: Callable[[TrainingExample], str | None], feats: Any,
+               index_features: Any, seed: int) -> list[Sample]:
+    """For each group (a topic, an out-of-scope subject): index every other example, score (up to
+    UNKNOWN_PER_TOPIC of) the group's examples and joined ones as messages the index has nothing for."""
     rng = random.Random(seed)
     samples: list[Sample] = []
-    for topic in sorted({e.topic for e in examples}):
-        held = [e for e in examples if e.topic == topic]
-        train = [e for e in examples if e.topic != topic]
+    for name in sorted({g for g in map(group, examples) if g is not None}):
+        held = [e for e in examples if group(e) == name]
+        train = [e for e in examples if group(e) != name]
         if not train:
             continue
         held = rng.sample(held, min(UNKNOWN_PER_TOPIC, len(held))) + _composites(held, rng, COMPOSITES_PER_TOPIC)

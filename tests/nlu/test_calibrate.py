@@ -32,3 +32,25 @@ def test_threshold_separates_kept_from_unknown_and_is_stable() -> None:
     conf2 = conf.copy()
     conf2[:20] = rng.uniform(0.0, 1.0, 20)
     assert abs(_youden(conf2, keep, ~keep, oos)[0] - best) <= 0.011
+
+
+def test_each_out_of_scope_subject_is_scored_by_an_index_without_it(fixture_examples) -> None:  # noqa: ANN001
+    """Leave-one-out-of-scope-subject-out: each out-of-scope intent's examples are scored as unknown
+    messages by an index built from every other intent (one intent fewer), and in-scope ones never are."""
+    from nlu.calibrate import _leave_out, _out_of_scope_subject
+    from nlu.engine import Analyzer
+    from nlu.index import featurize
+    from nlu.resources import load_nlu_data
+
+    analyzer = Analyzer(load_nlu_data())
+
+    def feats(text: str) -> tuple:
+        analysis = analyzer(text)[2]
+        return (*featurize(analysis), len(analysis.tokens))
+
+    subjects = {e.intent for e in fixture_examples if e.topic == "out_of_scope"}
+    intents = {e.intent for e in fixture_examples}
+    samples = _leave_out(fixture_examples, _out_of_scope_subject, feats, lambda t: feats(t)[:2], seed=0)
+    assert subjects and samples
+    assert all(s.gold == "out_of_scope" and not s.known for s in samples)
+    assert {len(s.topics) for s in samples} == {len(intents) - 1}
