@@ -99,6 +99,13 @@ class Decision(Filter):
         return turn.nlu is not None and turn.nlu.decision in self.decisions
 
 
+class Vague(Filter):
+    """Matches a message made only of request words (แจ้งเรื่องค่ะ): the NLU says a request is coming, not which."""
+
+    def check(self, turn: Turn) -> FilterResult:
+        return turn.nlu is not None and turn.nlu.vague
+
+
 @dataclass(frozen=True)
 class TopicIs(Filter):
     """Matches a confident NLU answer on one of the topics."""

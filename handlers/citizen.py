@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.filters import Decision, MessageType, Postback
+from bot.filters import Decision, MessageType, Postback, Vague
 from bot.messages import QuickReply
 from bot.repo.citizens import add_labelled_example
 from bot.repo.users import set_user_lao
@@ -59,6 +59,13 @@ async def picked_none(turn: Turn) -> None:
     turn.state.data.pop(CLARIFY_TEXT, None)
     common.count_miss(turn)
     turn.reply.text(turn.say("clarify.none_reply")).quick_replies(common.handoff_choice(turn))
+
+
+@router.on(MessageType("text"), Vague())
+async def ask_what_about(turn: Turn) -> None:
+    """Only request words ("แจ้งเรื่องค่ะ"): ask what it is about and offer the main menu, rather than guess
+    three topics from words every topic shares."""
+    turn.reply.text(turn.say("clarify.vague")).quick_replies(menus.main_menu(turn))
 
 
 @router.on(MessageType("text"), Decision("clarify"))

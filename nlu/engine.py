@@ -58,7 +58,7 @@ class _State:
     index: IntentIndex
     thresholds: Thresholds
     key: str
-    vague_words: frozenset[str]  # a message of only these is clarified, never answered (_unless_vague)
+    vague_words: frozenset[str]  # a message of only these is never answered (_is_vague)
     vague_except: frozenset[str]
 
 
@@ -128,11 +128,13 @@ class NluEngine:
             verdict = _staff_verdict(analysis, state)
         else:
             verdict = decide(self.rank(analysis, audience, state.index), state.thresholds, len(analysis.tokens))
-        verdict = _unless_vague(verdict, analysis, state)
+        vague = _is_vague(verdict, analysis, state)
+        if vague and verdict.decision == "answer":
+            verdict = replace(verdict, decision="clarify")
         return NluResult(
             text=text, normalized=normalized, tokens=analysis.tokens, intent=verdict.intent,
             topic=verdict.topic, confidence=verdict.confidence, decision=verdict.decision,
-            candidates=verdict.candidates, entities=entities, pii=find_pii(text),
+            candidates=verdict.candidates, entities=entities, pii=find_pii(text), vague=vague,
         )
 
 
@@ -141,14 +143,14 @@ def _ranked(scores: np.ndarray, index: IntentIndex, audience: str | None) -> lis
     return rank_topics(scores if mask is None else np.where(mask, scores, -np.inf), index)
 
 
-def _unless_vague(verdict: Verdict, analysis: Analysis, state: _State) -> Verdict:
-    """An answer to a message made only of request words ("แจ้งเรื่องค่ะ", "ขออนุญาตค่ะ") becomes a clarify: the
-    words say a request is coming, not which; the scorer's confidence there only reflects which topic's
-    examples use them most (knowledge/nlu/particles.yaml, `vague`)."""
-    if (verdict.decision != "answer" or verdict.topic in state.vague_except or not analysis.tokens
-            or not all(t in state.vague_words for t in analysis.tokens)):
-        return verdict
-    return replace(verdict, decision="clarify")
+def _is_vague(verdict: Verdict, analysis: Analysis, state: _State) -> bool:
+    """A message made only of request words ("แจ้งเรื่องค่ะ", "ขออนุญาตค่ะ"): the words say a request is coming,
+    not which, so it is never answered outright (the scorer's confidence there only reflects which topic's
+    examples use them most) and the handler asks what it is about (knowledge/nlu/particles.yaml, `vague`).
+    A conversation topic answered is not vague: "สอบถามหน่อยครับ" is a greeting."""
+    if verdict.decision == "answer" and verdict.topic in state.vague_except:
+        return False
+    return bool(analysis.tokens) and all(t in state.vague_words for t in analysis.tokens)
 
 
 def _staff_verdict(analysis: Analysis, state: _State) -> Verdict:

@@ -60,6 +60,7 @@ class NluResult:
     candidates: tuple[Candidate, ...] = ()
     entities: tuple[Entity, ...] = ()
     pii: tuple[PiiSpan, ...] = field(default=())
+    vague: bool = False  # only request words (แจ้งเรื่องค่ะ): the handler asks what it is about
 
     def contract_dict(self) -> dict[str, object]:
         """The JSON object `thongthin nlu classify` prints (keys fixed by the measurement contract)."""

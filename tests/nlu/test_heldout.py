@@ -59,14 +59,15 @@ def test_real_knowledge_on_heldout_messages(engine: NluEngine) -> None:
 
 @pytest.mark.parametrize("text", ["แจ้งเรื่องค่ะ", "ขออนุญาตค่ะ", "ร้องเรียนครับ", "ขอข้อมูลหน่อย"])
 def test_request_words_alone_are_never_answered(engine: NluEngine, text: str) -> None:
-    assert engine.classify(text, "citizen").decision != "answer"
+    result = engine.classify(text, "citizen")
+    assert result.decision != "answer" and result.vague
 
 
 @pytest.mark.parametrize(("text", "topic"), [("ถนนพังค่ะ", "complaint_road_light"), ("สอบถามหน่อยครับ", "greeting"),
                                              ("ขอบคุณค่ะ", "thanks")])
 def test_short_but_specific_messages_are_still_answered(engine: NluEngine, text: str, topic: str) -> None:
     result = engine.classify(text, "citizen")
-    assert (result.decision, result.topic) == ("answer", topic)
+    assert (result.decision, result.topic, result.vague) == ("answer", topic, False)
 
 
 # Typing slips people make on a Thai keyboard: sound-alike consonants, short/long vowels, tone marks.
