@@ -24,7 +24,7 @@ Features = tuple[Counter[str], Counter[str]]  # (character n-grams, words)
 
 def featurize(analysis: Analysis) -> Features:
     return char_ngrams(analysis.signal), word_features(analysis.tokens)
-INDEX_VERSION = "20"  # bump when the index layout or the features change
+INDEX_VERSION = "19"  # bump when the index layout or the features change
 
 
 def examples_from_kb(kb: Any) -> list[TrainingExample]:

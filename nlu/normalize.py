@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from importlib.resources import files
 
 from pythainlp import thai_above_vowels, thai_below_vowels, thai_follow_vowels, thai_lead_vowels, thai_tonemarks
 from pythainlp.util import normalize as thai_normalize
@@ -24,7 +22,6 @@ _THAI_DIGIT = re.compile("[๐-๙]")
 # spelling. Three inside a run can be real: คะแนนนี่ = คะแนน + นี่.
 # One alternation, so each letter is tried once: 4+ (the rest of the run), or exactly 3 before a non-letter.
 _THAI_REPEAT = re.compile(r"([\u0e01-\u0e4e])\1\1(?:\1+|(?![\u0e01-\u0e4e]))")
-_CONSONANT = re.compile("[\u0e01-\u0e2e]")
 # An elongated ค่า is always the particle ค่ะ, never the word "value" (ขอบคุณค่าาา).
 _ELONGATED_KA = re.compile(r"(?:ค่า|คร่า|ค้า)า+")
 # Final consonant doubled on a particle (ครับบ, ค้าบบ, งับบ).
@@ -57,11 +54,10 @@ class Normalizer:
         # the same union without names: the regex engine can then skip to the patterns' first letters,
         # so finding out that nothing matches (most messages) costs a third
         self._spelling_any = _union([p.pattern for p, _ in data.regex_replacements])
-        self._doubled = _doubled_endings(data.domain_terms, data.particles | data.fillers)
 
     def __call__(self, text: str) -> str:
         text = clean_text(text[: _MAX_CHARS * 2])[:_MAX_CHARS]
-        text = collapse_repeats(self._laughter(text), self._doubled)  # laughter first: ถถถ must stay
+        text = collapse_repeats(self._laughter(text))  # laughter first: ถถถ must not collapse to ถ
         text = self._replace(text)
         return _single_spaces(text).strip()
 
@@ -103,37 +99,12 @@ def _single_spaces(text: str) -> str:
     return _ODD_SPACE.sub(" ", text) if _NOT_ONE_SPACE.search(text) else text
 
 
-def collapse_repeats(text: str, doubled: frozenset[str] = frozenset()) -> str:
-    """Vowel/mark order and repeats (PyThaiNLP), then letters and punctuation typed 3+ times.
-
-    `doubled`: words that end in a doubled consonant (ถนน, ระบบ, แบบ, คะแนน); a run that ends such a word
-    keeps two letters (ถนนนนพัง -> ถนนพัง, not ถนพัง)."""
+def collapse_repeats(text: str) -> str:
+    """Vowel/mark order and repeats (PyThaiNLP), then letters and punctuation typed 3+ times."""
     if _NEEDS_THAI_NORMALIZE.search(text):
         text = thai_normalize(text)
     text = _ELONGATED_KA.sub("ค่ะ", text)
-    text = _THAI_REPEAT.sub(lambda run: _one_or_two(run, doubled), text)
+    text = _THAI_REPEAT.sub(r"\1", text)
     if "บบ" in text:  # what _PARTICLE_REPEAT needs; a substring test costs next to nothing
         text = _PARTICLE_REPEAT.sub(r"\1บ", text)
     return _PUNCT_REPEAT.sub(r"\1", text).strip()
-
-
-def _one_or_two(run: re.Match[str], doubled: frozenset[str]) -> str:
-    """A repeated letter as one, or as two where the two end a word of `doubled` that starts before the run."""
-    letter = run.group(1)
-    if doubled and _CONSONANT.match(letter):
-        word_end = run.string[max(0, run.start() - _LONGEST_DOUBLED):run.start()] + letter * 2
-        if any(word_end[-k:] in doubled for k in range(3, len(word_end) + 1)):
-            return letter * 2
-    return letter
-
-
-_LONGEST_DOUBLED = 12  # letters before the run worth checking (เกาะกลางถนน is 11 + นน)
-
-
-def _doubled_endings(terms: Iterable[str], particles: frozenset[str]) -> frozenset[str]:
-    """Dictionary words (PyThaiNLP's list and the domain terms) ending in the same consonant twice, the
-    pair preceded by at least one letter (กก or งง alone would turn มากกก into มากก). An elongated particle
-    or filler stays the particle: the list's อืมม and คับบ are left out, so อืมมม is อืม."""
-    words = files("pythainlp.corpus").joinpath("words_th.txt").read_text(encoding="utf-8").split()
-    return frozenset(w for w in (*words, *terms) if len(w) >= 3 and w[-1] == w[-2] and _CONSONANT.match(w[-1])
-                     and len(w) <= _LONGEST_DOUBLED + 2 and w[:-1] not in particles)

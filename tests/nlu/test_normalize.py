@@ -17,12 +17,6 @@ def normalize(nlu_data) -> Normalizer:  # noqa: ANN001
     ("ครับบบบ", "ครับ"),
     ("ขยะเหม็นมากกกก", "ขยะเหม็นมาก"),
     ("คะแนนนี่", "คะแนนนี่"),  # three น inside a word are real: คะแนน + นี่
-    ("ถนนนนพังงงง", "ถนนพัง"),  # a word ending in a doubled letter keeps both (ถนน, ระบบ, แบบ)
-    ("ถนนน", "ถนน"),
-    ("ระบบบบล่มอีกแล้ว", "ระบบล่มอีกแล้ว"),
-    ("แบบบบนี้ก็ได้", "แบบนี้ก็ได้"),
-    ("ดีมากกกก", "ดีมาก"),  # กก is a word, but not one that starts before the run
-    ("อืมมม คือแบบว่า", "อืม คือแบบว่า"),  # an elongated filler stays the filler (the word list has อืมม)
     ("ขอบคุณค่าาาา", "ขอบคุณค่ะ"),
     ("555+ ตลกดี", "<laugh> ตลกดี"),
     ("ถถถถ", "<laugh>"),
