@@ -40,7 +40,7 @@ from nlu.scoring import SIGNALS
 from nlu.types import TrainingExample
 
 FOLDS = 5
-UNKNOWN_PER_TOPIC = 40
+UNKNOWN_PER_GROUP = 40
 COMPOSITES_PER_TOPIC = 8  # joined held-out examples per topic and fold (see _composites)
 MAX_CONF_WRONG = 0.03
 BOOTSTRAP_ROUNDS = 200  # resamples for fallback_below (see _youden)
@@ -157,15 +157,16 @@ def _out_of_scope_subject(example: TrainingExample) -> str | None:
 def _leave_out(examples: list[TrainingExample], group: Callable[[TrainingExample], str | None], feats: Any,
                index_features: Any, seed: int) -> list[Sample]:
     """For each group (a topic, an out-of-scope subject): index every other example, score (up to
-    UNKNOWN_PER_TOPIC of) the group's examples and joined ones as messages the index has nothing for."""
+    UNKNOWN_PER_GROUP of) the group's examples and joined ones as messages the index has nothing for."""
     rng = random.Random(seed)
     samples: list[Sample] = []
-    for name in sorted({g for g in map(group, examples) if g is not None}):
-        held = [e for e in examples if group(e) == name]
-        train = [e for e in examples if group(e) != name]
+    keys = [group(e) for e in examples]
+    for name in sorted({k for k in keys if k is not None}):
+        held = [e for e, k in zip(examples, keys) if k == name]
+        train = [e for e, k in zip(examples, keys) if k != name]
         if not train:
             continue
-        held = rng.sample(held, min(UNKNOWN_PER_TOPIC, len(held))) + _composites(held, rng, COMPOSITES_PER_TOPIC)
+        held = rng.sample(held, min(UNKNOWN_PER_GROUP, len(held))) + _composites(held, rng, COMPOSITES_PER_TOPIC)
         samples += _score(IntentIndex.build(train, index_features), held, feats, known=False)
     return samples
 

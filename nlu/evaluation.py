@@ -128,11 +128,16 @@ def training_examples(kb: object) -> list:
             for e in iter_examples(kb)]
 
 
-def run(engine: object, rows: Sequence[Row], baseline: object | None) -> str:
-    """The printed report: the engine's figures and the baseline's side by side."""
-    def ours(row: Row) -> Prediction:
+def engine_predictor(engine: object) -> Callable[[Row], Prediction]:
+    """What `measure` needs from an NluEngine: classify a row with its role as audience."""
+    def predict(row: Row) -> Prediction:
         r = engine.classify(row.question, row.audience)  # type: ignore[attr-defined]
         return Prediction(r.topic, r.decision, tuple(c.topic for c in r.candidates))
 
+    return predict
+
+
+def run(engine: object, rows: Sequence[Row], baseline: object | None) -> str:
+    """The printed report: the engine's figures and the baseline's side by side."""
     base = measure(rows, lambda row: baseline.predict(row.question, row.audience)) if baseline else None  # type: ignore[attr-defined]
-    return format_report(measure(rows, ours), base)
+    return format_report(measure(rows, engine_predictor(engine)), base)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nlu.engine import NluEngine
-from nlu.evaluation import Prediction, Row, measure, read_tsv, run
+from nlu.evaluation import Prediction, Row, engine_predictor, measure, read_tsv, run
 
 LABELLED = Path(__file__).parent / "fixtures" / "labelled.tsv"
 TOP1_FLOOR = 0.75  # fixture knowledge (8 examples an intent) + own labelled questions; measured 0.83
@@ -44,11 +44,8 @@ def test_out_of_scope_topic_counts_as_rejected() -> None:
 def test_accuracy_floor_on_labelled_file(engine: NluEngine) -> None:
     rows = read_tsv(LABELLED)
 
-    def predict(row: Row) -> Prediction:
-        r = engine.classify(row.question, row.audience)
-        return Prediction(r.topic, r.decision, tuple(c.topic for c in r.candidates))
 
-    m = measure(rows, predict)
+    m = measure(rows, engine_predictor(engine))
     assert m.top1 >= TOP1_FLOOR, m.confused
     assert m.oos_rej >= OOS_FLOOR
     assert m.conf_wrong <= 0.05

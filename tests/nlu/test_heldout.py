@@ -18,7 +18,7 @@ from knowledge.lint_examples import DEV_SIMILARITY, iter_located_examples
 from knowledge.loader import load_knowledge
 from knowledge.textnorm import normalize
 from nlu.engine import NluEngine
-from nlu.evaluation import Prediction, Row, measure, read_tsv
+from nlu.evaluation import Row, engine_predictor, measure, read_tsv
 
 HELDOUT = Path(__file__).parent / "fixtures" / "heldout.tsv"
 TOP1_FLOOR = 0.88  # measured 0.940 with 8,314 examples
@@ -47,11 +47,8 @@ def engine(kb, tmp_path_factory: pytest.TempPathFactory) -> NluEngine:  # noqa: 
 
 
 def test_real_knowledge_on_heldout_messages(engine: NluEngine) -> None:
-    def predict(row: Row) -> Prediction:
-        r = engine.classify(row.question, row.audience)
-        return Prediction(r.topic, r.decision, tuple(c.topic for c in r.candidates))
 
-    m = measure(read_tsv(HELDOUT), predict)
+    m = measure(read_tsv(HELDOUT), engine_predictor(engine))
     assert m.top1 >= TOP1_FLOOR, m.confused.most_common(10)
     assert m.oos_rej >= OOS_FLOOR
     assert m.conf_wrong <= CONF_WRONG_CEILING
@@ -94,8 +91,5 @@ def test_heldout_messages_with_typing_slips(engine: NluEngine) -> None:
     rows = [Row(r.id, r.role, r.topic, _with_slips(r.question, rng, 2)) for r in clean]
     assert sum(a.question != b.question for a, b in zip(clean, rows)) > 0.9 * len(rows)
 
-    def predict(row: Row) -> Prediction:
-        r = engine.classify(row.question, row.audience)
-        return Prediction(r.topic, r.decision, tuple(c.topic for c in r.candidates))
 
-    assert measure(rows, predict).top1 >= TYPO_TOP1_FLOOR
+    assert measure(rows, engine_predictor(engine)).top1 >= TYPO_TOP1_FLOOR
